@@ -1,0 +1,37 @@
+"""Insert a row unless its unique key already exists, atomically, on PostgreSQL and SQLite.
+
+Two deliveries of the same fact (a one-click unsubscribe POSTed twice, an order webhook
+processed by two workers) may race; `INSERT … ON CONFLICT DO NOTHING` lets exactly one win
+without an IntegrityError rolling back the rest of the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.db.base import Base
+
+
+def insert_once(
+    session: Session, model: type[Base], values: Mapping[str, Any], unique: Sequence[str]
+) -> bool:
+    """Insert `values` unless a row with the same `unique` columns exists; True if inserted."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    if dialect not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"insert_once does not support {dialect}")
+    table = cast(Table, model.__table__)
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(unique))
+        # RETURNING tells inserted from skipped on both databases (rowcount is not reliable
+        # for ON CONFLICT across drivers).
+        .returning(table.c.id)
+    )
+    return session.execute(statement).first() is not None

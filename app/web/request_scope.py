@@ -1,0 +1,38 @@
+"""Per-request access to the process Runtime: one database session per request, closed after."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy.orm import Session
+
+from app.runtime import Runtime
+from workers.queues import JobQueues
+
+
+def runtime() -> Runtime:
+    """The Runtime the app was created with."""
+    process_runtime: Runtime = current_app.extensions["nudge"]
+    return process_runtime
+
+
+def db_session() -> Session:
+    """This request's session (created on first use, closed at teardown)."""
+    if "db_session" not in g:
+        g.db_session = runtime().db.session()
+    session: Session = g.db_session
+    return session
+
+
+def job_queues() -> JobQueues:
+    """Enqueue functions bound to the process's Redis."""
+    return JobQueues(runtime().redis)
+
+
+def init_app(app: Flask) -> None:
+    """Close the request's session when the request ends, rolling back anything uncommitted."""
+
+    @app.teardown_appcontext
+    def close_session(_error: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()

@@ -1,0 +1,252 @@
+"""Queue names, retry policies and job ids: the only place that calls `Queue.enqueue`.
+
+Jobs take primitive ids and are serialised as JSON, so a stray object fails at enqueue time.
+Every job id is a business key (`inbound-<event id>`, `step-<enrollment>-<step>`), so enqueuing
+the same work twice while it waits is refused by RQ, and the database's unique keys stop what
+gets past that.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+
+import redis
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
+from rq.job import Job, JobStatus
+
+from workers.serializer import JobSerializer
+
+log = logging.getLogger(__name__)
+
+#: Queues in the order a worker serves them: fresh webhooks first, bulk work last.
+INBOUND = "inbound"
+STEPS = "steps"
+DEFAULT = "default"
+BULK = "bulk"
+ALL_QUEUES = (INBOUND, STEPS, DEFAULT, BULK)
+
+#: Retries with backoff for transient faults; RateLimited overrides the wait with its own.
+INBOUND_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
+STEP_RETRY = Retry(max=6, interval=[10, 60, 300, 900, 1800, 3600])
+SYNC_RETRY = Retry(max=8, interval=[30, 60, 120, 300, 600, 1200, 1800, 3600])
+#: A periodic job retries a little; the next period runs it anew anyway.
+MAINTAIN_RETRY = Retry(max=2, interval=[60, 180])
+#: A backfill saves its cursor after every page; an hour per run, then its retry resumes it.
+BACKFILL_TIMEOUT = 3600
+
+#: A job in one of these states will not run again by itself.
+FINISHED = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
+
+#: Keep failed jobs a week for inspection; results are not needed.
+FAILURE_TTL = int(timedelta(days=7).total_seconds())
+RESULT_TTL = 60
+
+
+class QueueUnavailable(RuntimeError):
+    """Redis did not take the job; the database still holds the work for the sweep."""
+
+
+class JobQueues:
+    """Enqueue functions for every job Nudge runs."""
+
+    def __init__(self, connection: redis.Redis) -> None:
+        self.connection = connection
+
+    def queue(self, name: str) -> Queue:
+        """The named queue with Nudge's JSON serializer."""
+        return Queue(name, connection=self.connection, serializer=JobSerializer)
+
+    def enqueue_inbound_event(self, event_id: int) -> Job | None:
+        """Process one stored inbound event."""
+        return self._enqueue(
+            INBOUND,
+            "workers.events.process_inbound_event",
+            (event_id,),
+            job_id=f"inbound-{event_id}",
+            retry=INBOUND_RETRY,
+        )
+
+    def enqueue_step(self, enrollment_id: int, step: int, claim_token: str) -> Job | None:
+        """Run one claimed step (`step-<enrollment>-<step>`); None when a live job has it.
+
+        A step can run more than once over its life (deferred by quiet hours, then claimed
+        again), so a finished job of the same id, or a waiting one holding an older claim, is
+        replaced. A job already started is left alone: the reaper settles its claim.
+        """
+        job_id = f"step-{enrollment_id}-{step}"
+        args = (enrollment_id, claim_token)
+        for _attempt in range(2):
+            job = self._enqueue(
+                STEPS, "workers.steps.run_step", args, job_id=job_id, retry=STEP_RETRY
+            )
+            if job is not None:
+                return job
+            existing = self.fetch(job_id)
+            if existing is None:
+                continue  # it finished and expired between the two calls
+            status = existing.get_status(refresh=False)
+            stale = status in FINISHED or (
+                status != JobStatus.STARTED and list(existing.args) != list(args)
+            )
+            if not stale:
+                return None
+            existing.delete()
+        return None
+
+    def fetch(self, job_id: str) -> Job | None:
+        """The job with this id, if Redis still has it."""
+        found: Job | None = Job.fetch_many(
+            [job_id], connection=self.connection, serializer=JobSerializer
+        )[0]
+        return found
+
+    def enqueue_store_setup(self, store_id: int) -> Job | None:
+        """After install: shop profile, webhook subscriptions, pixel, then the backfill."""
+        return self._enqueue(
+            DEFAULT,
+            "workers.sync.set_up_store",
+            (store_id,),
+            job_id=f"setup-{store_id}",
+            retry=SYNC_RETRY,
+        )
+
+    def enqueue_backfill(self, store_id: int, resource: str, position: str = "start") -> Job | None:
+        """Mirror one resource of a store, resuming from its stored cursor. `position` names
+        where this job starts, so a continuation is not refused as a duplicate of its parent."""
+        return self._enqueue(
+            BULK,
+            "workers.sync.backfill_resource",
+            (store_id, resource),
+            job_id=f"backfill-{store_id}-{resource}-{position}",
+            retry=SYNC_RETRY,
+        )
+
+    def enqueue_webhook_reconcile(self, store_id: int) -> Job | None:
+        """Re-create or repair a store's webhook subscriptions (nightly, and after install)."""
+        return self._enqueue(
+            DEFAULT,
+            "workers.sync.reconcile_store",
+            (store_id,),
+            job_id=f"webhooks-{store_id}",
+            retry=SYNC_RETRY,
+        )
+
+    def enqueue_reconcile_store(self, store_id: int) -> Job | None:
+        """The admin's repair button: re-check one store's credentials and webhooks."""
+        return self._enqueue(
+            DEFAULT,
+            "workers.sync.repair_store",
+            (store_id,),
+            job_id=f"repair-{store_id}",
+            retry=MAINTAIN_RETRY,
+        )
+
+    def enqueue_woocommerce_setup(self, store_id: int, stamp: int) -> Job | None:
+        """Prove a connected store's new keys, set up its webhooks, start its backfill. One job
+        per `stamp`: the connect (when its keys were stored, in µs) or the cron's window."""
+        return self._enqueue(
+            DEFAULT,
+            "workers.woocommerce.woocommerce_setup",
+            (store_id,),
+            job_id=f"woo-setup-{store_id}-{stamp}",
+            retry=SYNC_RETRY,
+        )
+
+    def enqueue_woocommerce_backfill(self, store_id: int, stamp: int) -> Job | None:
+        """Mirror a store's catalog, customers and recent orders (resumes where it stopped)."""
+        return self._enqueue(
+            BULK,
+            "workers.woocommerce_sync.woocommerce_backfill",
+            (store_id,),
+            job_id=f"woo-backfill-{store_id}-{stamp}",
+            retry=SYNC_RETRY,
+            job_timeout=BACKFILL_TIMEOUT,
+        )
+
+    def enqueue_woocommerce_maintain(self, store_id: int, window: int) -> Job | None:
+        """Watchdog + catch-up poll of one store, once per maintenance `window`."""
+        return self._enqueue(
+            DEFAULT,
+            "workers.woocommerce.woocommerce_maintain",
+            (store_id,),
+            job_id=f"woo-maintain-{store_id}-{window}",
+            retry=MAINTAIN_RETRY,
+        )
+
+    def enqueue_woocommerce_disconnect(self, store_id: int) -> Job | None:
+        """Remove Nudge's webhooks from a store and forget its keys."""
+        return self._enqueue(
+            DEFAULT,
+            "workers.woocommerce.woocommerce_disconnect",
+            (store_id,),
+            job_id=f"woo-disconnect-{store_id}",
+            retry=SYNC_RETRY,
+        )
+
+    def enqueue_inbound_events(self, event_ids: Iterable[int]) -> int:
+        """Re-enqueue stored events (the sweep); returns how many were newly queued."""
+        return sum(1 for event_id in event_ids if self.enqueue_inbound_event(event_id))
+
+    def enqueue_consent_write_back(self, store_id: int, email: str) -> Job | None:
+        """Write an unsubscribe back to the platform's marketing consent (workers.consent)."""
+        # The job id must not carry the address (Redis keys show up in monitoring): a digest.
+        digest = hashlib.sha256(f"{store_id}:{email}".encode()).hexdigest()[:24]
+        return self._enqueue(
+            DEFAULT,
+            "workers.consent.write_back_unsubscribe",
+            (store_id, email),
+            job_id=f"consent-{digest}",
+            retry=SYNC_RETRY,
+        )
+
+    def enqueue_dry_run(
+        self, store_id: int, recipe: str, settings_json: str, days: int, run: str
+    ) -> Job | None:
+        """Replay `days` days of a recipe under some settings (workers.dry_runs); no retries:
+        a failed dry run says so on the page and the merchant runs it again."""
+        return self._enqueue(
+            BULK,
+            "workers.dry_runs.run_dry_run",
+            (store_id, recipe, settings_json, days),
+            job_id=f"dry-run-{store_id}-{recipe}-{run}",
+        )
+
+    def forget_job(self, job_id: str) -> None:
+        """Delete a finished or failed job so the same work can be enqueued again (replay)."""
+        existing = Job.fetch_many([job_id], connection=self.connection, serializer=JobSerializer)[0]
+        if existing is not None:
+            existing.delete()
+
+    def _enqueue(
+        self,
+        queue_name: str,
+        func: str,
+        args: tuple[int | str, ...],
+        *,
+        job_id: str,
+        retry: Retry | None = None,
+        delay: timedelta | None = None,
+        job_timeout: int | None = None,
+    ) -> Job | None:
+        queue = self.queue(queue_name)
+        options = {
+            "args": args,
+            "job_id": job_id,
+            "retry": retry,
+            "failure_ttl": FAILURE_TTL,
+            "result_ttl": RESULT_TTL,
+        }
+        if job_timeout is not None:
+            options["job_timeout"] = job_timeout
+        try:
+            if delay:
+                return queue.enqueue_in(delay, func, **options)
+            return queue.enqueue(func, unique=True, **options)
+        except DuplicateJobError:
+            return None
+        except redis.RedisError as error:
+            raise QueueUnavailable(f"could not enqueue {job_id}: {error}") from error
