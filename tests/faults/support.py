@@ -10,6 +10,7 @@ tests run RQ's and Nudge's own recovery code with the clock moved forward (`aban
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 import signal
@@ -33,6 +34,7 @@ from app.db import Database
 from app.db.base import utcnow
 from app.db.models import Enrollment, InboundEvent, IssuedDiscount, Message, Store
 from tests.e2e.shopify_stack import API_KEY, API_SECRET, ShopifyStack, shopify_stack
+from tests.e2e.test_shopify_webhooks import FIXTURES
 from tests.integration.engine_support import Engine, cart, customer_data
 from tests.integration.test_worker_process import worker_env
 from tests.sendgrid_support import API_KEY as SENDGRID_KEY
@@ -50,6 +52,16 @@ SENDING_SETTINGS: dict[str, Any] = {
     "frequency_cap_hours": 0,
 }
 SHOPPER = customer_data(1, first_name="Ada")
+#: Shopify gives up on a delivery that takes longer than this.
+SHOPIFY_TIMEOUT = 5.0
+
+
+def customer_body(number: int) -> bytes:
+    """A signed-able customers/create body for shopper `number`."""
+    body = json.loads((FIXTURES / "customers__create.json").read_bytes())
+    body.update(id=9000 + number, email=f"outage{number}@example.com")
+    body["admin_graphql_api_id"] = f"gid://shopify/Customer/{9000 + number}"
+    return json.dumps(body).encode()
 
 
 @dataclass

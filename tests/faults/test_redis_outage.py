@@ -6,7 +6,6 @@ empty and flushes; the database is the suite's.
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import timedelta
 
@@ -14,30 +13,22 @@ import pytest
 from sqlalchemy import select
 
 from app.db.models import Customer, Enrollment, InboundEvent
-from tests.e2e.test_shopify_webhooks import FIXTURES, signed_post
+from tests.e2e.test_shopify_webhooks import signed_post
 from tests.faults.support import (
+    SHOPIFY_TIMEOUT,
     PrivateRedis,
     abandoned_cart_due_for_the_code_step,
     age_claims,
     age_events,
     claim_and_queue,
     code_rows,
+    customer_body,
     fault_stack,
     on_redis,
     run_clock,
 )
 
 pytestmark = pytest.mark.slow
-
-#: Shopify gives up on a delivery that takes longer than this.
-SHOPIFY_TIMEOUT = 5.0
-
-
-def customer_body(number: int) -> bytes:
-    body = json.loads((FIXTURES / "customers__create.json").read_bytes())
-    body.update(id=9000 + number, email=f"outage{number}@example.com")
-    body["admin_graphql_api_id"] = f"gid://shopify/Customer/{9000 + number}"
-    return json.dumps(body).encode()
 
 
 def test_webhooks_are_stored_while_redis_is_down_and_processed_when_it_returns(
