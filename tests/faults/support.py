@@ -30,6 +30,8 @@ from rq.job import Job
 from sqlalchemy import select
 
 from app.config import Settings
+from app.core.scheduling import claim_due
+from app.core.values import CustomerData
 from app.db import Database
 from app.db.base import utcnow
 from app.db.models import Enrollment, InboundEvent, IssuedDiscount, Message, Store
@@ -164,27 +166,43 @@ def install_shop(shop: ShopifyStack, handle: str) -> str:
 def abandoned_cart_due_for_the_code_step(stack: FaultStack) -> int:
     """Ada abandoned a checkout 25 hours ago and got the first reminder; the second one (with
     her unique code) is due now. Returns the enrollment's id."""
+    [enrollment_id] = abandoned_carts_due_for_the_code_step(stack, [SHOPPER])
+    return enrollment_id
+
+
+def abandoned_carts_due_for_the_code_step(
+    stack: FaultStack, shoppers: list[CustomerData]
+) -> list[int]:
+    """Each shopper abandoned a checkout 25 hours ago and got the first reminder (through a
+    fake sender); the second (with a unique code) is due now. Returns the enrollments' ids."""
     started = utcnow() - timedelta(hours=25)
     with stack.database.session() as session:
         store = session.execute(select(Store).where(Store.domain == stack.domain)).scalar_one()
         engine = Engine(session, store, now=started)
         engine.enable("abandoned_cart", holdout_percent=0)
-        engine.ingest(cart("tok-faults", SHOPPER, started), at=started)
-        engine.run_until(started + timedelta(hours=2))  # step 1, through a fake sender
-        assert len(engine.sender.sent) == 1
-        [enrollment] = engine.enrollments()
-        assert (enrollment.state, enrollment.step) == ("active", 1)
-        return enrollment.id
+        carts = [cart(f"tok-{shopper.platform_id}", shopper, started) for shopper in shoppers]
+        engine.ingest(*carts, at=started)
+        engine.run_until(started + timedelta(hours=2))
+        assert len(engine.sender.sent) == len(shoppers)
+        enrollments = engine.enrollments()
+        assert {(row.state, row.step) for row in enrollments} == {("active", 1)}
+        return [row.id for row in enrollments]
 
 
 def claim_and_queue(stack: FaultStack) -> str:
     """What the clock's sweep does: claim the due step in the database and queue its job."""
-    from app.core.scheduling import claim_due
+    [job_id] = claim_and_queue_all(stack)
+    return job_id
 
+
+def claim_and_queue_all(stack: FaultStack) -> list[str]:
+    """Claim every due step and queue a job for each; returns the job ids."""
     with stack.database.session() as session:
-        [claim] = claim_due(session, utcnow())
-    JobQueues(stack.redis).enqueue_step(claim.enrollment_id, claim.step, claim.token)
-    return f"step-{claim.enrollment_id}-{claim.step}"
+        claims = claim_due(session, utcnow())
+    queues = JobQueues(stack.redis)
+    for claim in claims:
+        queues.enqueue_step(claim.enrollment_id, claim.step, claim.token)
+    return [f"step-{claim.enrollment_id}-{claim.step}" for claim in claims]
 
 
 # Recovery with the clock moved forward.
