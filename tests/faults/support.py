@@ -330,6 +330,11 @@ class PrivateRedis:
             self.process.wait(timeout=10)
             self.process = None
 
+    def close(self) -> None:
+        """Stop the server and remove its folder."""
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.url)
 
