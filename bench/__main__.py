@@ -16,6 +16,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 #: name → module exposing `run() -> dict`.
 BENCHMARKS = {
     "inbox_accept": "bench.inbox_accept",
+    "audience_queries": "bench.audience_queries",
+    "codes": "bench.codes",
 }
 
 
