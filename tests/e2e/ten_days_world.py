@@ -40,6 +40,7 @@ from sandbox.simulator.shopify_store import ShopifyStore
 from tests.e2e.shopify_stack import ShopifyStack, shopify_stack
 from tests.sendgrid_support import API_KEY, RunningSandbox, running_sandbox
 from workers.maintenance import sweep_due_enrollments
+from workers.queues import ALL_QUEUES, JobQueues
 from workers.steps import scan_birthdays
 
 #: The clock's sweep runs at most this often (workers/cron.py: every 30 s).
@@ -114,11 +115,25 @@ class World:
 
     # --- the clock process -------------------------------------------------------------------
 
+    def settle(self) -> None:
+        """Deliver the shop's pending webhooks and run every queued job until both are quiet
+        (a worker is only started when a queue holds something: this runs at every tick)."""
+        queues = JobQueues(self.stack.runtime.redis)
+        for _round in range(50):
+            if self.stack.sandbox.webhooks.pending():
+                self.stack.control.post("/sandbox/webhooks/drain", json={"timeout": 10})
+            if not any(queues.queue(name).count for name in ALL_QUEUES):
+                if not self.stack.sandbox.webhooks.pending():
+                    return
+                continue
+            self.stack.run_jobs()
+        raise AssertionError("the stack did not settle")
+
     def tick(self) -> None:
         """What the workers and the clock do at this moment: deliver webhooks, run the jobs
         they queue, scan birthdays once an hour, claim due steps and run them."""
         self.ticks += 1
-        self.stack.settle()
+        self.settle()
         now = self.clock.now()
         hour_mark = now.replace(minute=BIRTHDAY_SCAN_MINUTE, second=0, microsecond=0)
         if hour_mark > now:
@@ -129,8 +144,7 @@ class World:
         for _round in range(10):
             if not sweep_due_enrollments():
                 break
-            self.stack.run_jobs()
-            self.stack.settle()
+            self.settle()
 
     def next_due(self) -> datetime | None:
         """The earliest step the database holds (what the clock's sweep would find first)."""
@@ -148,7 +162,7 @@ class World:
             self.clock.move_to(moment)
             while pending and pending[0][0] <= moment:
                 pending.pop(0)[1]()
-                self.stack.settle()
+                self.settle()
             self.tick()
             candidates = [until, _next_scan(moment)]
             if pending:
@@ -159,7 +173,7 @@ class World:
             moment = max(min(candidates), moment + SWEEP_EVERY)
         self.clock.move_to(until)
         self.sendgrid.flush()
-        self.stack.settle()
+        self.settle()
 
     # --- what arrived ------------------------------------------------------------------------
 

@@ -90,7 +90,7 @@ def prepare(world: World, roles: dict[str, int]) -> None:
             change["birth_date"] = role.birthday.isoformat()
         if change:
             world.update_customer(roles[role.name], change)
-    world.stack.settle()
+    world.settle()
 
 
 def actions(world: World, roles: dict[str, int]) -> list[tuple[datetime, Callable[[], None]]]:
