@@ -28,4 +28,4 @@ def private_redis() -> Iterator[PrivateRedis]:
     server = PrivateRedis()
     server.start()
     yield server
-    server.stop()
+    server.close()

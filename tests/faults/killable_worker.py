@@ -3,8 +3,9 @@ at one named point of a step.
 
 It is `python -m workers` with one seam replaced: `workers.services.checkpoint` (the product's
 fault-injection point, called at each named point of a step) kills the process there. POINT is a
-checkpoint name (claimed, slot_reserved, code_issued, rendered, sending, sent) or
-`provider_answered`: SendGrid accepted the message and the worker dies before it records that.
+checkpoint name (claimed, slot_reserved, code_issued, rendered, sending, sent),
+`provider_answered` (SendGrid accepted the message and the worker dies before it records that)
+or `inbound_ingested` (an inbound event's changes are made, not committed).
 
 The kill takes the work horse (the forked process running the job) and its parent, the worker,
 both at once, as a host crash or the OOM killer would: no handler, no clean-up, no Redis update.
@@ -43,7 +44,19 @@ class DieAfterSending:
 
 
 def arm(point: str) -> None:
-    """Replace the seam so the step dies at `point`."""
+    """Replace the seam so the job dies at `point`."""
+    if point == "inbound_ingested":
+        import workers.events as events
+
+        handle = events.handle_inbound_event
+
+        def handle_then_die(session: Any, event: Any) -> None:
+            handle(session, event)
+            session.flush()  # the changes reached the database, uncommitted
+            die()
+
+        events.handle_inbound_event = handle_then_die
+        return
     if point == "provider_answered":
         real_sender = services.message_sender
 

@@ -330,6 +330,11 @@ class PrivateRedis:
             self.process.wait(timeout=10)
             self.process = None
 
+    def close(self) -> None:
+        """Stop the server and remove its folder."""
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
     def client(self) -> redis.Redis:
         return redis.Redis.from_url(self.url)
 
@@ -359,13 +364,13 @@ def on_redis(settings: Settings, url: str) -> Settings:
     return dataclasses.replace(settings, redis_url=url)
 
 
-def run_clock(stack: FaultStack, *jobs: str) -> tuple[int, str]:
+def run_clock(stack: FaultStack, *jobs: str, queues: tuple[str, ...] = ()) -> tuple[int, str]:
     """What the clock does on its tick: queue these maintenance jobs (by name, as rq cron does),
-    then a worker runs them and whatever they queue."""
+    then a worker (on `queues`, default all) runs them and whatever they queue."""
     queue = JobQueues(stack.redis).queue(DEFAULT)
     for name in jobs:
         queue.enqueue(f"workers.maintenance.{name}")
-    return stack.run_worker()
+    return stack.run_worker(*queues)
 
 
 def age_events(stack: FaultStack, by: timedelta) -> None:

@@ -21,6 +21,7 @@ from app.db.models import Customer, InboundEvent
 from tests.e2e.test_shopify_webhooks import signed_post
 from tests.faults.support import SHOPIFY_TIMEOUT, FaultStack, customer_body, fault_stack
 from tests.faults.tcp_proxy import TcpProxy
+from workers.queues import ALL_QUEUES, JobQueues
 
 pytestmark = pytest.mark.slow
 
@@ -43,6 +44,10 @@ def proxied(
                 yield stack, proxy
         finally:
             database.dispose()
+
+
+def nothing_queued(stack: FaultStack) -> bool:
+    return all(JobQueues(stack.redis).queue(name).count == 0 for name in ALL_QUEUES)
 
 
 def stored(database: Database, model=InboundEvent) -> int:
@@ -85,7 +90,7 @@ def test_a_refused_database_answers_503_and_the_retry_lands_once(proxied, commit
 
     assert response.status_code == 503, response.text
     assert took < SHOPIFY_TIMEOUT
-    assert stored(committed_db) == 0
+    assert stored(committed_db) == 0 and nothing_queued(stack)
     assert_retry_lands_once(stack, proxy, committed_db)
 
 
@@ -97,7 +102,7 @@ def test_a_connection_lost_at_commit_writes_nothing(proxied, committed_db) -> No
 
     assert proxy.commits_dropped == 1
     assert response.status_code == 503, response.text
-    assert stored(committed_db) == 0
+    assert stored(committed_db) == 0 and nothing_queued(stack)
     assert_retry_lands_once(stack, proxy, committed_db)
 
 
@@ -111,5 +116,5 @@ def test_an_unresponsive_database_answers_503_before_the_platform_gives_up(
 
     assert response.status_code == 503, response.text
     assert took < SHOPIFY_TIMEOUT
-    assert stored(committed_db) == 0
+    assert stored(committed_db) == 0 and nothing_queued(stack)
     assert_retry_lands_once(stack, proxy, committed_db)

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.db.models import Customer, Enrollment, InboundEvent
+from app.db.models import Customer, Enrollment, InboundEvent, Message
 from tests.e2e.test_shopify_webhooks import signed_post
 from tests.faults.support import (
     SHOPIFY_TIMEOUT,
@@ -25,6 +25,7 @@ from tests.faults.support import (
     customer_body,
     fault_stack,
     on_redis,
+    retry_wait,
     run_clock,
 )
 
@@ -128,3 +129,25 @@ def test_every_scheduled_step_is_in_the_database_not_only_in_redis(
         code, output = run_clock(stack, "sweep_due_enrollments")
         assert code == 0, output
         assert len(stack.emails()) == 1
+
+
+def test_a_retry_waiting_in_redis_survives_a_flush(
+    settings, committed_db, private_redis: PrivateRedis
+) -> None:
+    with fault_stack(on_redis(settings, private_redis.url), committed_db) as stack:
+        abandoned_cart_due_for_the_code_step(stack)
+        job_id = claim_and_queue(stack)
+        stack.sendgrid.control("POST", "/faults", json={"status": 429, "count": 1, "reset_in": 60})
+        code, output = stack.run_worker("steps")
+        assert code == 0, output
+        assert retry_wait(stack.redis, job_id) > 30  # the retry exists only in Redis
+
+        stack.redis.flushall()
+        age_claims(stack, timedelta(minutes=11))
+        code, output = run_clock(stack, "reap_stale_claims", "sweep_due_enrollments")
+
+        assert code == 0, output
+        [_email] = stack.emails()
+        [discount] = code_rows(stack)
+        assert discount.status == "issued" and stack.shop_codes() == [discount.code]
+        assert [message.status for message in stack.rows(Message)] == ["sent", "sent"]

@@ -96,3 +96,22 @@ def test_sendgrid_errors_back_off_longer_each_time_then_send_once(stack: FaultSt
 
 def _enrollments(stack: FaultStack) -> list[Enrollment]:
     return stack.rows(Enrollment)
+
+
+def test_a_short_rate_limit_does_not_cut_the_backoff_of_later_errors(stack: FaultStack) -> None:
+    abandoned_carts_due_for_the_code_step(stack, [SHOPPER])
+    job_id = claim_and_queue(stack)
+    stack.sendgrid.control("POST", "/faults", json={"status": 429, "count": 1, "reset_in": 2})
+    run_steps(stack)
+    assert retry_wait(stack.redis, job_id) <= 3  # SendGrid asked for two seconds
+    assert release_retries(stack.redis) == [job_id]
+
+    stack.sendgrid.control("POST", "/faults", json={"status": 500, "count": 1})
+    run_steps(stack)
+
+    # The next error backs off as usual (the second retry: 60 s), not by the 429's two seconds,
+    # which would burn the remaining retries within seconds during an outage.
+    assert 50 <= retry_wait(stack.redis, job_id) <= 61
+    assert release_retries(stack.redis) == [job_id]
+    run_steps(stack)
+    assert_each_shopper_got_one_email_with_their_code(stack, [SHOPPER])
