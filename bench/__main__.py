@@ -18,6 +18,7 @@ BENCHMARKS = {
     "inbox_accept": "bench.inbox_accept",
     "audience_queries": "bench.audience_queries",
     "codes": "bench.codes",
+    "sending": "bench.sending",
 }
 
 

@@ -210,7 +210,8 @@ _STATEMENTS: tuple[tuple[str, str], ...] = (
         "INSERT INTO order_lines (store_id, order_id, product_platform_id, variant_platform_id,"
         " title, quantity, price)"
         f" SELECT :s, o.id, p::text, p::text, 'Product ' || p, 1, 25"
-        f" FROM orders o, generate_series(1, 2) n, LATERAL (SELECT {_PRODUCT} + n * 0 AS p) x"
+        " FROM orders o, generate_series(1, 2) n,"
+        f" LATERAL (SELECT {_PRODUCT} + (o.id + n) * 0 AS p) x"
         " WHERE o.store_id = :s",
     ),
     (

@@ -36,7 +36,6 @@ from sandbox.serving import ServerThread
 from sandbox.shopify import create_app as create_shopify_app
 from sandbox.woocommerce import create_app as create_woo_app
 
-CODES = int(os.environ.get("BENCH_CODES", "10000"))
 API_KEY, API_SECRET = "bench-client-id", "bench-client-secret-0123456789abcdef0123"
 API_VERSION = "2026-07"
 ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"  # noqa: S105 - a grant type name
@@ -221,6 +220,7 @@ def _timed(call: Callable[[], Any], rounds: int = 5) -> float:
 
 
 def run() -> dict[str, object]:
-    """Issue CODES codes in each sandbox store; report calls, wall time and the targets."""
+    """Issue BENCH_CODES codes in each sandbox store; report calls, wall time and targets."""
+    codes = int(os.environ.get("BENCH_CODES", "10000"))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access log line per call
-    return {"shopify": _shopify(CODES), "woocommerce": _woocommerce(CODES)}
+    return {"shopify": _shopify(codes), "woocommerce": _woocommerce(codes)}

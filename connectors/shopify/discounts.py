@@ -286,14 +286,15 @@ class DiscountWriter:
             if not batch:
                 continue
             query = " OR ".join(f"code:'{code}'" for code in batch)
+            node_id = parent_id.replace("/DiscountCodeNode/", "/DiscountNode/")
             data = self._api.execute(
-                documents.DISCOUNT_CODES_BY_NAME, {"id": parent_id, "query": query}
+                documents.DISCOUNT_CODES_BY_NAME, {"id": node_id, "query": query}
             )
-            node = data.get("codeDiscountNode")
+            node = data.get("discountNode")
             if not isinstance(node, Mapping):
                 return []  # the merchant deleted the whole discount
             wanted = {code.upper() for code in batch}
-            discount = node.get("codeDiscount") or {}
+            discount = node.get("discount") or {}
             found.extend(
                 str(item["id"])
                 for item in nodes(discount.get("codes"))
