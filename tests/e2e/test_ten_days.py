@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from sqlalchemy import select
 
 from app.core.policies import in_holdout
@@ -34,6 +35,7 @@ from tests.e2e.ten_days_scenario import (
     pool,
 )
 from tests.e2e.ten_days_world import World, catalog, living_world
+from workers.queues import ALL_QUEUES, JobQueues
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -163,6 +165,10 @@ def test_ten_days_of_a_store(world: World) -> None:
         m for m in mails if role_of[m[0]] == "cart_recovered" and m[1] == "abandoned_cart"
     ]
     assert [m[2] for m in after_order] == [0]
+    # The one-click unsubscribe reached the shop too (Nudge writes consent back).
+    leaver = world.shop.customer_ids[roles["cart_unsubscribes"]]
+    shown = world.shop.api.call("GET", f"/customers/{leaver}")
+    assert shown["email_marketing_consent"]["state"] == "unsubscribed"
 
     # Never in the recipient's quiet hours; never two marketing emails within 16 h.
     zones = {spec.email: spec.time_zone for spec in world.shop.customers}
@@ -221,3 +227,10 @@ def assert_holdout_recorded_and_nothing_failed(world: World, roles: dict[str, in
             assert (customer, role.held_out_of) in held_out, role.name
     assert broken == []
     assert unprocessed == []
+    # No job failed, none waits for a retry (the burst workers never run retries).
+    queues = JobQueues(world.stack.runtime.redis)
+    for name in ALL_QUEUES:
+        queue = queues.queue(name)
+        stuck = FailedJobRegistry(queue=queue).get_job_ids()
+        stuck += ScheduledJobRegistry(queue=queue).get_job_ids()
+        assert stuck == [], (name, stuck)
