@@ -17,10 +17,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from sqlalchemy import select
 
 from app.core.policies import in_holdout
-from app.db.models import Enrollment, Message
+from app.db.models import Enrollment, InboundEvent, IssuedDiscount, Message
 from sandbox.simulator.plan import Cancel, ComeBack, Refund
 from tests.e2e.ten_days_scenario import (
     END,
@@ -34,6 +35,7 @@ from tests.e2e.ten_days_scenario import (
     pool,
 )
 from tests.e2e.ten_days_world import World, catalog, living_world
+from workers.queues import ALL_QUEUES, JobQueues
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -118,7 +120,10 @@ def actions(world: World, roles: dict[str, int]) -> list[tuple[datetime, Callabl
     return planned
 
 
-def received(world: World) -> list[tuple[str, str, int, datetime]]:
+Mail = tuple[str, str, int, datetime]
+
+
+def received(inbox: list[dict[str, Any]]) -> list[Mail]:
     """(recipient, recipe, step, when) of every email the sandbox SendGrid accepted."""
     return [
         (
@@ -127,7 +132,7 @@ def received(world: World) -> list[tuple[str, str, int, datetime]]:
             int(mail["custom_args"]["step"]),
             datetime.fromtimestamp(mail["received_at"], UTC),
         )
-        for mail in world.inbox()
+        for mail in inbox
     ]
 
 
@@ -139,7 +144,8 @@ def test_ten_days_of_a_store(world: World) -> None:
     role_of = {email: name for name, email in email_of.items()}
 
     world.run(END, actions(world, roles))
-    mails = received(world)
+    inbox = world.inbox()
+    mails = received(inbox)
 
     # Exactly the emails the scenario works out: right people, recipes, steps; no duplicates.
     got = Counter((role_of.get(email, email), recipe, step) for email, recipe, step, _ in mails)
@@ -159,6 +165,10 @@ def test_ten_days_of_a_store(world: World) -> None:
         m for m in mails if role_of[m[0]] == "cart_recovered" and m[1] == "abandoned_cart"
     ]
     assert [m[2] for m in after_order] == [0]
+    # The one-click unsubscribe reached the shop too (Nudge writes consent back).
+    leaver = world.shop.customer_ids[roles["cart_unsubscribes"]]
+    shown = world.shop.api.call("GET", f"/customers/{leaver}")
+    assert shown["email_marketing_consent"]["state"] == "unsubscribed"
 
     # Never in the recipient's quiet hours; never two marketing emails within 16 h.
     zones = {spec.email: spec.time_zone for spec in world.shop.customers}
@@ -173,7 +183,24 @@ def test_ten_days_of_a_store(world: World) -> None:
         gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
         assert all(gap >= FREQUENCY_CAP for gap in gaps), (role_of[email], times)
 
+    assert_codes(world, inbox)
     assert_holdout_recorded_and_nothing_failed(world, roles)
+
+
+def assert_codes(world: World, inbox: list[dict[str, Any]]) -> None:
+    """Codes where the recipes promise them (defaults): a first-time abandoner's code in cart
+    emails 2 and 3, the same one; a birthday code; none in the others."""
+    with world.stack.database.session() as session:
+        issued = session.execute(select(IssuedDiscount.code, IssuedDiscount.recipe)).all()
+    shown: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for mail in inbox:
+        recipe, step = mail["custom_args"]["recipe"], int(mail["custom_args"]["step"])
+        codes = {code for code, _recipe in issued if code in mail["html"]}
+        promised = recipe == "birthday" or (recipe == "abandoned_cart" and step >= 1)
+        assert len(codes) == (1 if promised else 0), (mail["email"], recipe, step, codes)
+        shown[(mail["email"], recipe)] |= codes
+    # One code per shopper and recipe, reused by the third cart email.
+    assert all(len(codes) <= 1 for codes in shown.values()), shown
 
 
 def assert_holdout_recorded_and_nothing_failed(world: World, roles: dict[str, int]) -> None:
@@ -182,6 +209,11 @@ def assert_holdout_recorded_and_nothing_failed(world: World, roles: dict[str, in
     with world.stack.database.session() as session:
         held = session.execute(
             select(Message.customer_id, Message.recipe).where(Message.status == "held_out")
+        ).all()
+        unprocessed = session.execute(
+            select(InboundEvent.topic, InboundEvent.status, InboundEvent.error).where(
+                InboundEvent.status.not_in(("done", "ignored"))
+            )
         ).all()
         broken = session.execute(
             select(Enrollment.recipe, Enrollment.state, Enrollment.last_error).where(
@@ -194,3 +226,11 @@ def assert_holdout_recorded_and_nothing_failed(world: World, roles: dict[str, in
             customer = ids[world.shop.customers[roles[role.name]].email]
             assert (customer, role.held_out_of) in held_out, role.name
     assert broken == []
+    assert unprocessed == []
+    # No job failed, none waits for a retry (the burst workers never run retries).
+    queues = JobQueues(world.stack.runtime.redis)
+    for name in ALL_QUEUES:
+        queue = queues.queue(name)
+        stuck = FailedJobRegistry(queue=queue).get_job_ids()
+        stuck += ScheduledJobRegistry(queue=queue).get_job_ids()
+        assert stuck == [], (name, stuck)

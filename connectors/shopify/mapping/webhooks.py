@@ -272,7 +272,9 @@ def consent_change(data: Json) -> list[StoreEvent]:
     email_marketing_consent: {state, opt_in_level, consent_updated_at}}`; an unknown state
     changes nothing."""
     info = data.get("email_marketing_consent")
-    state = consent_state(info.get("state")) if isinstance(info, Mapping) else None
+    if not isinstance(info, Mapping):
+        return []
+    state = consent_state(info.get("state"))
     if state is None:
         return []
     return [
