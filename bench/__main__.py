@@ -16,6 +16,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 #: name → module exposing `run() -> dict`.
 BENCHMARKS = {
     "inbox_accept": "bench.inbox_accept",
+    "webhook_ingest": "bench.webhook_ingest",
 }
 
 
