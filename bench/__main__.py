@@ -17,6 +17,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 BENCHMARKS = {
     "inbox_accept": "bench.inbox_accept",
     "webhook_ingest": "bench.webhook_ingest",
+    "event_processing": "bench.event_processing",
 }
 
 

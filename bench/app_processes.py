@@ -108,8 +108,8 @@ def _environ(variables: Mapping[str, str]) -> dict[str, str]:
 @contextmanager
 def gunicorn(
     variables: Mapping[str, str], app: str = WEB_APP, ready_path: str = "/healthz"
-) -> Iterator[int]:
-    """Run `gunicorn --config gunicorn.conf.py APP` (Procfile's `web`); yields its port."""
+) -> Iterator[tuple[int, int]]:
+    """Run `gunicorn --config gunicorn.conf.py APP` (Procfile's `web`); yields (port, pid)."""
     port = free_port()
     process = subprocess.Popen(  # noqa: S603 - fixed argv
         [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", app],
@@ -118,7 +118,7 @@ def gunicorn(
     )
     try:
         _wait_for(f"http://127.0.0.1:{port}{ready_path}", process)
-        yield port
+        yield port, process.pid
     finally:
         stop(process)
 
@@ -177,6 +177,19 @@ def rss_mb(pid: int) -> float:
         except OSError:
             continue
     return round(total / 1024, 1)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its live children."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for candidate in [pid, *_children(pid)]:
+        try:
+            fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
 
 
 def _children(pid: int) -> list[int]:

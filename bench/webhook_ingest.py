@@ -19,19 +19,23 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 
+from app.db.models import InboundEvent, Store
 from bench.app_processes import (
     ROOT,
     SHOPIFY_SECRET,
     add_store,
     bench_environment,
+    cpu_seconds,
     gunicorn,
 )
-from app.db.models import InboundEvent, Store
 from workers.queues import INBOUND, JobQueues
 
 
-def _load(port: int, shop: str, seconds: float, connections: int) -> dict[str, Any]:
-    """Run the load generator in its own process against `port`; its JSON summary."""
+def _load(server: tuple[int, int], shop: str, seconds: float, connections: int) -> dict[str, Any]:
+    """Run the load generator in its own process against the server; its JSON summary, with the
+    server's CPU time per request (steadier than rates on a machine shared with other work)."""
+    port, pid = server
+    cpu_before = cpu_seconds(pid)
     output = subprocess.run(  # noqa: S603 - fixed argv
         [
             sys.executable,
@@ -50,6 +54,10 @@ def _load(port: int, shop: str, seconds: float, connections: int) -> dict[str, A
         text=True,
     ).stdout
     summary: dict[str, Any] = json.loads(output)
+    answered = sum(summary["answers_by_status"].values())
+    summary["server_cpu_ms_per_request"] = round(
+        (cpu_seconds(pid) - cpu_before) * 1000 / max(answered, 1), 3
+    )
     return summary
 
 
@@ -61,10 +69,10 @@ def run() -> dict[str, object]:
         database = environment.database()
         store_id, shop = add_store(database)
         try:
-            with gunicorn(environment.variables, app="bench.bare_app:app") as port:
-                baseline = _load(port, shop, seconds, connections)
-            with gunicorn(environment.variables) as port:
-                nudge = _load(port, shop, seconds, connections)
+            with gunicorn(environment.variables, app="bench.bare_app:app") as server:
+                baseline = _load(server, shop, seconds, connections)
+            with gunicorn(environment.variables) as server:
+                nudge = _load(server, shop, seconds, connections)
             with database.session() as session:
                 stored = session.execute(
                     select(func.count())
@@ -88,6 +96,8 @@ def run() -> dict[str, object]:
         "requests_per_s": nudge["requests_per_s"],
         "baseline_requests_per_s": baseline["requests_per_s"],
         "ratio_to_baseline": round(nudge["requests_per_s"] / baseline["requests_per_s"], 3),
+        "server_cpu_ms_per_request": nudge["server_cpu_ms_per_request"],
+        "baseline_server_cpu_ms_per_request": baseline["server_cpu_ms_per_request"],
         "p50_ms": nudge["latency_ms"]["p50"],
         "p99_ms": nudge["latency_ms"]["p99"],
         "accepted": accepted,
