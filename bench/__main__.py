@@ -18,6 +18,7 @@ BENCHMARKS = {
     "inbox_accept": "bench.inbox_accept",
     "webhook_ingest": "bench.webhook_ingest",
     "event_processing": "bench.event_processing",
+    "end_to_end": "bench.end_to_end",
 }
 
 

@@ -67,7 +67,7 @@ def bench_environment(**extra: str) -> Iterator[BenchEnvironment]:
         "SHOPIFY_API_KEY": "bench-client-id",
         "SHOPIFY_API_SECRET": SHOPIFY_SECRET,
         "MAIL_BACKEND": "smtp",
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
         **extra,
     }
     try:
@@ -124,11 +124,13 @@ def gunicorn(
 
 
 @contextmanager
-def workers(variables: Mapping[str, str], count: int, *args: str) -> Iterator[list[int]]:
+def workers(
+    variables: Mapping[str, str], count: int, *args: str, module: str = "workers"
+) -> Iterator[list[int]]:
     """Run `count` × `python -m workers ARGS` (Procfile's `worker`); yields their pids."""
     processes = [
         subprocess.Popen(  # noqa: S603 - fixed argv
-            [sys.executable, "-m", "workers", *args],
+            [sys.executable, "-m", module, *args],
             cwd=ROOT,
             env=_environ(variables),
         )
