@@ -222,7 +222,7 @@ def _measure(
     _enqueue(queue, "workers.events.process_inbound_event", ids, "inbound")
     with workers(variables, 2, INBOUND, *options) as pids:
         nudge = _drain(ids, pids, lambda: _processed(database, ids))
-        nudge["lag"] = _trickle(database, store_id, queue, mode)
+        nudge["lag"] = _trickle(database, store_id, queue, mode, min(TRICKLE, len(ids)))
     nudge["baseline_noop_jobs"] = baseline
     nudge["ratio_to_baseline"] = round(nudge["events_per_s"] / baseline["events_per_s"], 3)
     return nudge
@@ -241,10 +241,12 @@ def _processed(database: Database, ids: list[int]) -> int:
         ).scalar_one()
 
 
-def _trickle(database: Database, store_id: int, queue: Queue, mode: str) -> dict[str, object]:
-    """TRICKLE events, one every 20 ms, to idle workers: received → processed, in ms."""
+def _trickle(
+    database: Database, store_id: int, queue: Queue, mode: str, trickle: int
+) -> dict[str, object]:
+    """`trickle` events, one every 20 ms, to idle workers: received → processed, in ms."""
     ids: list[int] = []
-    for number in range(TRICKLE):
+    for number in range(trickle):
         ids += _store_events(database, store_id, 1, f"trickle-{mode}", first=number)
         _enqueue(queue, "workers.events.process_inbound_event", ids[-1:], "inbound")
         time.sleep(0.02)
@@ -263,7 +265,7 @@ def _trickle(database: Database, store_id: int, queue: Queue, mode: str) -> dict
         if processed is not None
     )
     return {
-        "events": TRICKLE,
+        "events": trickle,
         "p50_ms": round(percentile(lags, 0.5), 1),
         "p95_ms": round(percentile(lags, 0.95), 1),
         "max_ms": round(lags[-1], 1) if lags else None,

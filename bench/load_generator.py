@@ -47,6 +47,8 @@ TOPICS = (
 
 @dataclass
 class _Connection:
+    """One keep-alive connection: what is left to send, what came back, when it was sent."""
+
     sock: socket.socket
     pending: bytes = b""
     received: bytearray = field(default_factory=bytearray)
@@ -97,6 +99,79 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[index]
 
 
+class _LoadRun:
+    """The connections, the clock and the tallies of one run."""
+
+    def __init__(self, templates: list[tuple[bytes, bytes]], seconds: float, warmup: float):
+        self.templates = templates
+        self.prefix = uuid.uuid4().hex[:12]
+        self.selector = selectors.DefaultSelector()
+        self.statuses: dict[int, int] = {}
+        self.latencies: list[float] = []
+        self.sent = self.measured = self.errors = self.open = 0
+        self.window_start = time.perf_counter() + warmup
+        self.stop_at = self.window_start + seconds
+
+    def connect(self, host: str, port: int) -> None:
+        sock = socket.create_connection((host, port))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.setblocking(False)
+        connection = _Connection(sock)
+        self.selector.register(sock, selectors.EVENT_READ, connection)
+        self.open += 1
+        self.send_next(connection)
+
+    def send_next(self, connection: _Connection) -> None:
+        head, tail = self.templates[self.sent % len(self.templates)]
+        connection.pending = head + f"{self.prefix}-{self.sent}".encode() + tail
+        connection.started = time.perf_counter()
+        self.sent += 1
+        self.flush(connection)
+
+    def flush(self, connection: _Connection) -> None:
+        written = connection.sock.send(connection.pending)
+        connection.pending = connection.pending[written:]
+        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if connection.pending else 0)
+        self.selector.modify(connection.sock, events, connection)
+
+    def close(self, connection: _Connection) -> None:
+        self.selector.unregister(connection.sock)
+        connection.sock.close()
+        self.open -= 1
+
+    def answered(self, connection: _Connection, status: int) -> None:
+        now = time.perf_counter()
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        if self.window_start <= now < self.stop_at:
+            self.measured += 1
+            self.latencies.append(now - connection.started)
+        if now < self.stop_at:
+            self.send_next(connection)
+        else:
+            self.close(connection)
+
+    def readable(self, connection: _Connection) -> None:
+        chunk = connection.sock.recv(65536)
+        if not chunk:
+            self.errors += 1
+            self.close(connection)
+            return
+        connection.received += chunk
+        parsed = _complete_response(connection.received)
+        if parsed is not None:
+            del connection.received[: parsed[1]]
+            self.answered(connection, parsed[0])
+
+    def loop(self) -> None:
+        while self.open:
+            for key, mask in self.selector.select(timeout=30):
+                connection = key.data
+                if mask & selectors.EVENT_WRITE and connection.pending:
+                    self.flush(connection)
+                if mask & selectors.EVENT_READ:
+                    self.readable(connection)
+
+
 def run_load(
     *,
     host: str,
@@ -109,81 +184,20 @@ def run_load(
     warmup: float,
 ) -> dict[str, object]:
     """Drive the load; returns the summary the process prints."""
-    templates = request_templates(host, path, shop, secret)
-    prefix = uuid.uuid4().hex[:12]
-    selector = selectors.DefaultSelector()
-    statuses: dict[int, int] = {}
-    latencies: list[float] = []
-    sent = 0
-    started = time.perf_counter()
-    window_start = started + warmup
-    stop_at = window_start + seconds
-    measured = 0
-
-    def send_next(connection: _Connection) -> None:
-        nonlocal sent
-        head, tail = templates[sent % len(templates)]
-        connection.pending = head + f"{prefix}-{sent}".encode() + tail
-        connection.started = time.perf_counter()
-        sent += 1
-        _flush(connection)
-
-    def _flush(connection: _Connection) -> None:
-        written = connection.sock.send(connection.pending)
-        connection.pending = connection.pending[written:]
-        events = selectors.EVENT_READ | (selectors.EVENT_WRITE if connection.pending else 0)
-        selector.modify(connection.sock, events, connection)
-
+    run = _LoadRun(request_templates(host, path, shop, secret), seconds, warmup)
     for _ in range(connections):
-        sock = socket.create_connection((host, port))
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        sock.setblocking(False)
-        connection = _Connection(sock)
-        selector.register(sock, selectors.EVENT_READ, connection)
-        send_next(connection)
-    open_connections = connections
-    errors = 0
-    while open_connections:
-        for key, mask in selector.select(timeout=30):
-            connection = key.data
-            if mask & selectors.EVENT_WRITE and connection.pending:
-                _flush(connection)
-            if not mask & selectors.EVENT_READ:
-                continue
-            chunk = connection.sock.recv(65536)
-            if not chunk:
-                errors += 1
-                selector.unregister(connection.sock)
-                connection.sock.close()
-                open_connections -= 1
-                continue
-            connection.received += chunk
-            parsed = _complete_response(connection.received)
-            if parsed is None:
-                continue
-            status, length = parsed
-            del connection.received[:length]
-            now = time.perf_counter()
-            statuses[status] = statuses.get(status, 0) + 1
-            if window_start <= now < stop_at:
-                measured += 1
-                latencies.append(now - connection.started)
-            if now < stop_at:
-                send_next(connection)
-            else:
-                selector.unregister(connection.sock)
-                connection.sock.close()
-                open_connections -= 1
-    latencies.sort()
+        run.connect(host, port)
+    run.loop()
+    latencies = sorted(run.latencies)
     return {
         "connections": connections,
         "seconds": seconds,
         "warmup_seconds": warmup,
-        "requests_sent": sent,
-        "answers_by_status": {str(code): count for code, count in sorted(statuses.items())},
-        "connection_errors": errors,
-        "measured_requests": measured,
-        "requests_per_s": round(measured / seconds, 1),
+        "requests_sent": run.sent,
+        "answers_by_status": {str(code): count for code, count in sorted(run.statuses.items())},
+        "connection_errors": run.errors,
+        "measured_requests": run.measured,
+        "requests_per_s": round(run.measured / seconds, 1),
         "latency_ms": {
             "p50": round(percentile(latencies, 0.50) * 1000, 2),
             "p90": round(percentile(latencies, 0.90) * 1000, 2),
