@@ -37,7 +37,7 @@ from bench.app_processes import (
     workers,
 )
 from bench.load_generator import FIXTURES, percentile
-from bench.zero_delay_worker import allow_zero_delay
+from bench.zero_delay_worker import zero_delay
 from sandbox.sendgrid import SandboxConfig, create_app, sandbox_state
 from sandbox.serving import ServerThread
 
@@ -50,8 +50,7 @@ WARMUP = 2
 def _configure(database: Database, store_id: int) -> None:
     """A sender, no quiet hours or cap (the run must not depend on the hour), abandoned cart on
     with no delay, no idle time and no holdout."""
-    allow_zero_delay()
-    with database.session_scope() as session:
+    with zero_delay(), database.session_scope() as session:
         store = session.get(Store, store_id)
         assert store is not None  # noqa: S101 - just created
         save_store_settings(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from app.core.recipes.abandoned_cart import AbandonedCart
 
@@ -18,8 +20,19 @@ from app.core.recipes.abandoned_cart import AbandonedCart
 ZERO_BOUNDS = {"step_delays_hours": 0, "idle_minutes": 0}
 
 
+@contextmanager
+def zero_delay() -> Iterator[None]:
+    """Within the block, abandoned-cart settings validate with no delay and no idle time."""
+    schema = AbandonedCart.schema
+    allow_zero_delay()
+    try:
+        yield
+    finally:
+        AbandonedCart.schema = schema
+
+
 def allow_zero_delay() -> None:
-    """Let the abandoned-cart settings validate with no delay and no idle time."""
+    """From now on in this process, abandoned-cart settings may have no delay or idle time."""
     schema = AbandonedCart.schema
     fields = tuple(
         dataclasses.replace(item, minimum=ZERO_BOUNDS[item.name])
