@@ -19,6 +19,9 @@ BENCHMARKS = {
     "audience_queries": "bench.audience_queries",
     "codes": "bench.codes",
     "sending": "bench.sending",
+    "webhook_ingest": "bench.webhook_ingest",
+    "event_processing": "bench.event_processing",
+    "end_to_end": "bench.end_to_end",
 }
 
 

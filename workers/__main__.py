@@ -1,8 +1,10 @@
 """`python -m workers [queue ...]`: run an RQ worker for Nudge's queues.
 
 The worker builds its Runtime once, before forking; each job runs in a forked work horse with a
-session of its own (the engine drops inherited connections after fork). SIGTERM is a warm
-shutdown: the current job finishes, then the worker exits.
+session of its own (the engine drops inherited connections after fork). `--no-fork` runs jobs
+in the worker process itself (RQ's SimpleWorker): no fork and warm caches per job, several
+times the throughput (bench/README.md), at the cost of the isolation a horse gives. SIGTERM is
+a warm shutdown: the current job finishes, then the worker exits.
 """
 
 from __future__ import annotations
@@ -18,21 +20,14 @@ from app.config import Settings, SettingsError
 from app.log import configure_logging
 from app.runtime import Runtime
 from connectors import EVENT_MAPPERS, MESSAGE_EVENT_MAPPERS
-from workers import runtime
-from workers.queues import ALL_QUEUES, JobQueues
+from workers import handlers, runtime
+from workers.queues import ALL_QUEUES, JOB_MODULES, JobQueues
 from workers.serializer import JobSerializer
 
-#: Modules jobs import lazily: the job functions RQ looks up by name, the connectors and the
-#: mail sender. (Not workers.cron: importing it registers the clock's jobs.)
+#: Modules jobs import lazily besides the job modules themselves (workers.queues.JOB_MODULES):
+#: the connectors and the mail sender. (Not workers.cron: importing it registers the clock's jobs.)
 PRELOADED = (
-    "workers.consent",
     "workers.credentials",
-    "workers.dry_runs",
-    "workers.events",
-    "workers.maintenance",
-    "workers.steps",
-    "workers.sync",
-    "workers.woocommerce",
     "workers.connections",
     "connectors.shopify.connector",
     "connectors.woocommerce.connector",
@@ -41,10 +36,12 @@ PRELOADED = (
 
 
 def preload_mappings() -> None:
-    """Import every connector's mapping now: each job runs in a forked work horse, which would
-    otherwise import them again for every event (about 0.3 s a job)."""
-    for module_name in (*EVENT_MAPPERS.values(), *MESSAGE_EVENT_MAPPERS.values()):
+    """Import every job module and connector mapping now, and build the event router: each
+    job runs in a forked work horse, which would otherwise import them again for every job
+    (0.3-0.7 s a job, measured by bench/event_processing.py and py-spy)."""
+    for module_name in (*JOB_MODULES, *EVENT_MAPPERS.values(), *MESSAGE_EVENT_MAPPERS.values()):
         importlib.import_module(module_name)
+    handlers.router()
 
 
 def preload(process_runtime: Runtime) -> None:
@@ -77,8 +74,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-fork",
         action="store_true",
-        help="run jobs in this process (RQ's SimpleWorker): no fork, connection and compiled "
-        "templates per job; a job that crashes the interpreter takes the worker with it",
+        help="run jobs in this process (RQ's SimpleWorker) instead of a forked work horse per "
+        "job: several times the throughput; a job that crashes the interpreter takes the "
+        "worker with it (its job is then failed by RQ's registry cleanup and retried)",
+    )
+    parser.add_argument(
+        "--max-jobs",
+        type=int,
+        default=None,
+        help="exit after this many jobs (the process "
+        "manager starts a fresh one: bounds what a long-lived --no-fork worker accumulates)",
     )
     args = parser.parse_args(argv)
     try:
@@ -99,7 +104,12 @@ def main(argv: list[str] | None = None) -> int:
         name=args.name,
     )
     logging.getLogger(__name__).info("serving queues %s", ", ".join(args.queues))
-    worker.work(burst=args.burst, with_scheduler=True, logging_level=settings.log_level)
+    worker.work(
+        burst=args.burst,
+        with_scheduler=True,
+        logging_level=settings.log_level,
+        max_jobs=args.max_jobs,
+    )
     return 0
 
 

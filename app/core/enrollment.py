@@ -76,6 +76,10 @@ def _triggered(
         yield "cross_sell", facts.order_facts(session, store, customer, order_id, now)
 
 
+#: `Session.info` key set when an enrollment made in the session is due already.
+STEPS_DUE_NOW = "nudge_steps_due_now"
+
+
 def enroll(
     session: Session,
     store: Store,
@@ -123,6 +127,10 @@ def _insert(
     new_id: int | None = session.execute(statement).scalar_one_or_none()
     if new_id is not None:
         log.info("enrolled customer %s in %s (%s)", customer.id, recipe_name, decision.trigger_ref)
+        if decision.due <= now:
+            # Due at once (a step without delay): the caller may claim it now, not at the
+            # clock's next tick (workers.events).
+            session.info[STEPS_DUE_NOW] = True
     return new_id
 
 
