@@ -1,8 +1,10 @@
 """`python -m workers [queue ...]`: run an RQ worker for Nudge's queues.
 
 The worker builds its Runtime once, before forking; each job runs in a forked work horse with a
-session of its own (the engine drops inherited connections after fork). SIGTERM is a warm
-shutdown: the current job finishes, then the worker exits.
+session of its own (the engine drops inherited connections after fork). `--no-fork` runs jobs
+in the worker process itself (RQ's SimpleWorker): no fork and warm caches per job, several
+times the throughput (bench/README.md), at the cost of the isolation a horse gives. SIGTERM is
+a warm shutdown: the current job finishes, then the worker exits.
 """
 
 from __future__ import annotations
@@ -12,22 +14,55 @@ import importlib
 import logging
 import sys
 
-from rq import Worker
+from rq import SimpleWorker, Worker
 
 from app.config import Settings, SettingsError
 from app.log import configure_logging
 from app.runtime import Runtime
 from connectors import EVENT_MAPPERS, MESSAGE_EVENT_MAPPERS
-from workers import runtime
-from workers.queues import ALL_QUEUES, JobQueues
+from workers import handlers, runtime
+from workers.queues import ALL_QUEUES, JOB_MODULES, JobQueues
 from workers.serializer import JobSerializer
+
+#: Modules jobs import lazily besides the job modules themselves (workers.queues.JOB_MODULES):
+#: the connectors and the mail sender. (Not workers.cron: importing it registers the clock's jobs.)
+PRELOADED = (
+    "workers.credentials",
+    "workers.connections",
+    "connectors.shopify.connector",
+    "connectors.woocommerce.connector",
+    "connectors.messaging.sendgrid",
+)
 
 
 def preload_mappings() -> None:
-    """Import every connector's mapping now: each job runs in a forked work horse, which would
-    otherwise import them again for every event (about 0.3 s a job)."""
-    for module_name in (*EVENT_MAPPERS.values(), *MESSAGE_EVENT_MAPPERS.values()):
+    """Import every job module and connector mapping now, and build the event router: each
+    job runs in a forked work horse, which would otherwise import them again for every job
+    (0.3-0.7 s a job, measured by bench/event_processing.py and py-spy)."""
+    for module_name in (*JOB_MODULES, *EVENT_MAPPERS.values(), *MESSAGE_EVENT_MAPPERS.values()):
         importlib.import_module(module_name)
+    handlers.router()
+
+
+def preload(process_runtime: Runtime) -> None:
+    """Do once, before forking, what every job would otherwise redo in its work horse: import
+    the job and connector modules, load the database driver, build the mail sender and compile
+    the email templates. Profiled (issue 10): without it a step job spent ~0.5 s importing."""
+    preload_mappings()
+    for module_name in PRELOADED:
+        importlib.import_module(module_name)
+    from sqlalchemy import text
+
+    from workers import services
+
+    with process_runtime.db.session() as session:
+        session.execute(text("SELECT 1"))  # imports the dialect and the driver
+    process_runtime.db.dispose()  # each work horse opens its own connections
+    services.message_sender(process_runtime)
+    renderer = services.email_renderer(process_runtime)
+    warm = getattr(renderer, "warm", None)
+    if callable(warm):
+        warm()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +71,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("queues", nargs="*", default=list(ALL_QUEUES), help="queues to serve")
     parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     parser.add_argument("--name", default=None, help="worker name (default: host.pid)")
+    parser.add_argument(
+        "--no-fork",
+        action="store_true",
+        help="run jobs in this process (RQ's SimpleWorker) instead of a forked work horse per "
+        "job: several times the throughput; a job that crashes the interpreter takes the "
+        "worker with it (its job is then failed by RQ's registry cleanup and retried)",
+    )
+    parser.add_argument(
+        "--max-jobs",
+        type=int,
+        default=None,
+        help="exit after this many jobs (the process "
+        "manager starts a fresh one: bounds what a long-lived --no-fork worker accumulates)",
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -45,16 +94,22 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level)
     process_runtime = Runtime(settings)
     runtime.install(process_runtime)
-    preload_mappings()
+    preload(process_runtime)
     job_queues = JobQueues(process_runtime.redis)
-    worker = Worker(
+    worker_class = SimpleWorker if args.no_fork else Worker
+    worker = worker_class(
         [job_queues.queue(name) for name in args.queues],
         connection=process_runtime.redis,
         serializer=JobSerializer,
         name=args.name,
     )
     logging.getLogger(__name__).info("serving queues %s", ", ".join(args.queues))
-    worker.work(burst=args.burst, with_scheduler=True, logging_level=settings.log_level)
+    worker.work(
+        burst=args.burst,
+        with_scheduler=True,
+        logging_level=settings.log_level,
+        max_jobs=args.max_jobs,
+    )
     return 0
 
 

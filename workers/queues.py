@@ -38,6 +38,19 @@ MAINTAIN_RETRY = Retry(max=2, interval=[60, 180])
 #: A backfill saves its cursor after every page; an hour per run, then its retry resumes it.
 BACKFILL_TIMEOUT = 3600
 
+#: Every module whose functions are enqueued here or by `workers.cron`: a worker imports them
+#: before it forks, so a work horse does not import them again for each job.
+JOB_MODULES = (
+    "workers.consent",
+    "workers.dry_runs",
+    "workers.events",
+    "workers.maintenance",
+    "workers.steps",
+    "workers.sync",
+    "workers.woocommerce",
+    "workers.woocommerce_sync",
+)
+
 #: A job in one of these states will not run again by itself.
 FINISHED = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 
@@ -55,10 +68,14 @@ class JobQueues:
 
     def __init__(self, connection: redis.Redis) -> None:
         self.connection = connection
+        self._queues: dict[str, Queue] = {}
 
     def queue(self, name: str) -> Queue:
         """The named queue with Nudge's JSON serializer."""
-        return Queue(name, connection=self.connection, serializer=JobSerializer)
+        # Kept: building a Queue costs about as much CPU as storing a webhook does.
+        if name not in self._queues:
+            self._queues[name] = Queue(name, connection=self.connection, serializer=JobSerializer)
+        return self._queues[name]
 
     def enqueue_inbound_event(self, event_id: int) -> Job | None:
         """Process one stored inbound event."""

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from app.core import facts, policies
 from app.core.configs import ActiveConfig, enabled_configs, enrollment_settings, settings_snapshot
@@ -76,6 +76,10 @@ def _triggered(
         yield "cross_sell", facts.order_facts(session, store, customer, order_id, now)
 
 
+#: `Session.info` key set when an enrollment made in the session is due already.
+STEPS_DUE_NOW = "nudge_steps_due_now"
+
+
 def enroll(
     session: Session,
     store: Store,
@@ -123,6 +127,10 @@ def _insert(
     new_id: int | None = session.execute(statement).scalar_one_or_none()
     if new_id is not None:
         log.info("enrolled customer %s in %s (%s)", customer.id, recipe_name, decision.trigger_ref)
+        if decision.due <= now:
+            # Due at once (a step without delay): the caller may claim it now, not at the
+            # clock's next tick (workers.events).
+            session.info[STEPS_DUE_NOW] = True
     return new_id
 
 
@@ -262,7 +270,12 @@ def _birthday_candidates(session: Session, store: Store, now: datetime) -> list[
     )
     return list(
         session.execute(
-            select(Customer).where(
+            select(Customer)
+            # Only what the birthday decision and `enroll` read: 4 days of birthdays are ~6,500
+            # rows on a store of 1,000,000, and building whole ORM rows (tags, totals, ...)
+            # took 3 times longer than the query (issue 10).
+            .options(load_only(*_BIRTHDAY_COLUMNS))
+            .where(
                 Customer.store_id == store.id,
                 Customer.email.is_not(None),
                 Customer.redacted_at.is_(None),
@@ -270,6 +283,19 @@ def _birthday_candidates(session: Session, store: Store, now: datetime) -> list[
             )
         ).scalars()
     )
+
+
+_BIRTHDAY_COLUMNS = (
+    Customer.store_id,
+    Customer.email,
+    Customer.first_name,
+    Customer.consent,
+    Customer.birth_month,
+    Customer.birth_day,
+    Customer.timezone,
+    Customer.locale,
+    Customer.redacted_at,
+)
 
 
 def stores_with_recipe(session: Session, recipe: str) -> list[int]:

@@ -6,20 +6,23 @@ the queue is down, and the clock's sweep hands stored events to workers when it 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import traceback
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, String, Table, bindparam, cast, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.core.ports import ConnectorError
 from app.db.base import utcnow
-from app.db.models import InboundEvent
+from app.db.models import InboundEvent, Store
 from app.db.storable import clean_text
 
 log = logging.getLogger(__name__)
@@ -45,9 +48,14 @@ def dedupe_key(platform: str, store_id: int | None, external_id: str) -> str:
     An event id too long for the key's column (a crafted header) is replaced by its digest, so
     it still deduplicates and never overflows the column.
     """
+    store = store_id if store_id is not None else "-"
+    return f"inbound:{platform}:{store}:{_keyed_id(external_id)}"
+
+
+def _keyed_id(external_id: str) -> str:
     if len(external_id) > _MAX_KEYED_ID:
-        external_id = "sha256:" + hashlib.sha256(external_id.encode("utf-8", "replace")).hexdigest()
-    return f"inbound:{platform}:{store_id if store_id is not None else '-'}:{external_id}"
+        return "sha256:" + hashlib.sha256(external_id.encode("utf-8", "replace")).hexdigest()
+    return external_id
 
 
 def accept_event(
@@ -68,9 +76,87 @@ def accept_event(
     key = dedupe_key(platform, store_id, external_id)
     values = {
         "dedupe_key": key,
-        "platform": platform,
         "store_id": store_id,
-        # Core insert: the ORM's storable guard does not see it, so the same cleaning here.
+        **_stored_values(platform, external_id, topic, body, headers),
+    }
+    statement = (
+        _insert(session)(InboundEvent)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(InboundEvent.id)
+    )
+    new_id = session.execute(statement).scalar_one_or_none()
+    if new_id is not None:
+        return Accepted(event_id=new_id, created=True)
+    return Accepted(event_id=_existing_id(session, key), created=False)
+
+
+def accept_store_event(
+    session: Session,
+    *,
+    platform: str,
+    domain: str,
+    external_id: str,
+    topic: str,
+    body: str,
+    headers: Mapping[str, str] | None = None,
+) -> Accepted | None:
+    """`accept_event` for the store of `platform` at `domain`; None when there is no such store.
+
+    The store is looked up inside the INSERT (INSERT ... SELECT FROM stores), so a new event
+    costs one statement: a webhook's only round trip to the database when run in autocommit.
+    Only a duplicate or an unknown shop needs the second look.
+    """
+    stored = _stored_values(platform, external_id, topic, body, headers)
+    params = {**stored, "key_prefix": f"inbound:{platform}:", "domain": domain}
+    params["key_suffix"] = ":" + _keyed_id(external_id)
+    dialect = session.get_bind().dialect.name
+    new_id = session.connection().execute(_store_insert(dialect), params).scalar_one_or_none()
+    if new_id is not None:
+        return Accepted(event_id=new_id, created=True)
+    store_id = session.execute(
+        select(Store.id).where(Store.platform == platform, Store.domain == domain)
+    ).scalar_one_or_none()
+    if store_id is None:
+        return None
+    key = dedupe_key(platform, store_id, external_id)
+    return Accepted(event_id=_existing_id(session, key), created=False)
+
+
+@functools.cache
+def _store_insert(dialect: str) -> Executable:
+    """INSERT INTO inbound_events (...) SELECT <key>, stores.id, <values> FROM stores WHERE
+    platform = :platform AND domain = :domain ON CONFLICT (dedupe_key) DO NOTHING RETURNING id.
+
+    Built once per dialect with bound parameters: building it per request costs more CPU than
+    the rest of the webhook's database work.
+    """
+    table = typing.cast(Table, InboundEvent.__table__)
+    names = list(_stored_values("", "", "", "", None))
+    # PostgreSQL types a bare parameter in a SELECT list as text (wrong for jsonb, timestamptz);
+    # SQLite needs no cast, and CAST(... AS DATETIME) there would turn the time into a number.
+    typed = cast if dialect == "postgresql" else type_coerce
+    key = bindparam("key_prefix", type_=String) + cast(Store.id, String)
+    source = select(
+        (key + bindparam("key_suffix", type_=String)).label("key"),
+        Store.id,
+        *(typed(bindparam(name, type_=table.c[name].type), table.c[name].type) for name in names),
+    ).where(Store.platform == bindparam("platform"), Store.domain == bindparam("domain"))
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .from_select(["dedupe_key", "store_id", *names], source)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(table.c.id)
+    )
+
+
+def _stored_values(
+    platform: str, external_id: str, topic: str, body: str, headers: Mapping[str, str] | None
+) -> dict[str, object]:
+    # Core insert: the ORM's storable guard does not see it, so the same cleaning here.
+    return {
+        "platform": platform,
         "external_id": clean_text(external_id, 255),
         "topic": clean_text(topic, 100),
         "headers": {clean_text(k): clean_text(v) for k, v in (headers or {}).items()},
@@ -79,20 +165,18 @@ def accept_event(
         "attempts": 0,
         "received_at": utcnow(),
     }
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(InboundEvent)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(InboundEvent.id)
-    )
-    new_id = session.execute(statement).scalar_one_or_none()
-    if new_id is not None:
-        return Accepted(event_id=new_id, created=True)
-    existing = session.execute(
+
+
+def _insert(session: Session) -> Callable[..., Any]:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    return postgresql.insert if postgres else sqlite.insert
+
+
+def _existing_id(session: Session, key: str) -> int:
+    existing: int = session.execute(
         select(InboundEvent.id).where(InboundEvent.dedupe_key == key)
     ).scalar_one()
-    return Accepted(event_id=existing, created=False)
+    return existing
 
 
 def process_event(session: Session, event_id: int, handler: EventHandler) -> str:

@@ -7,13 +7,16 @@ closing them, as SQLAlchemy advises ("Using Connection Pools with Multiprocessin
 
 from __future__ import annotations
 
+import functools
 import os
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import storable
@@ -28,6 +31,13 @@ class Database:
         self.engine: Engine = _make_engine(url, echo=echo, pool_size=pool_size)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         storable.install(self.sessionmaker)
+        self.autocommit_sessionmaker = self.sessionmaker
+        if self.engine.dialect.name == "postgresql":
+            self.autocommit_sessionmaker = sessionmaker(
+                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+            )
+            storable.install(self.autocommit_sessionmaker)
         # A weak reference: a Database that is dropped (tests make many) is not kept alive.
         after_fork = weakref.WeakMethod(self._after_fork)
         os.register_at_fork(after_in_child=lambda: (method := after_fork()) and method())
@@ -46,6 +56,7 @@ class Database:
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
         storable.install(database.sessionmaker)
+        database.autocommit_sessionmaker = database.sessionmaker
         return database
 
     @property
@@ -56,6 +67,12 @@ class Database:
     def session(self) -> Session:
         """A new session; the caller closes it (or uses `session_scope`)."""
         return self.sessionmaker()
+
+    def autocommit_session(self) -> Session:
+        """A session whose every statement commits at once (PostgreSQL; elsewhere, and inside a
+        test's transaction, a normal session). For one-statement writes such as storing a
+        webhook: no BEGIN and COMMIT round trips around it. The caller closes it."""
+        return self.autocommit_sessionmaker()
 
     @contextmanager
     def session_scope(self) -> Iterator[Session]:
@@ -102,14 +119,34 @@ def _make_engine(url: str, *, echo: bool, pool_size: int) -> Engine:
     # the platforms' webhook timeout (Shopify: 5 s) instead of answering the 503 that makes them
     # retry. A connect_timeout given in DATABASE_URL wins.
     connect_args = {} if "connect_timeout" in url else {"connect_timeout": PG_CONNECT_TIMEOUT}
-    return create_engine(
-        url,
-        echo=echo,
-        pool_size=pool_size,
-        max_overflow=10,
-        pool_pre_ping=True,
-        connect_args=connect_args,
+    engine = create_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=10, connect_args=connect_args
     )
+    event.listen(engine.pool, "checkin", _stamp_checkin)
+    event.listen(engine.pool, "checkout", functools.partial(_ping_if_idle, engine.dialect))
+    return engine
+
+
+#: A pooled connection unused for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE = 1.0
+
+
+def _stamp_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Any, dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    # pool_pre_ping costs a round trip on every checkout, a third of a webhook's. Connections
+    # go stale while idle (a database restart, a firewall's idle timeout), so only those are
+    # pinged; a busy one that breaks fails its statement, and SQLAlchemy then invalidates the
+    # whole pool. DisconnectionError makes the pool retry the checkout with a new connection.
+    idle_since = record.info.get("idle_since")
+    if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as error:
+        raise DisconnectionError(f"stale pooled connection: {error}") from error
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from flask import jsonify
+from flask import abort, jsonify
 from flask.typing import ResponseReturnValue
 
-from app.core.inbox import accept_event
-from app.web.request_scope import db_session, job_queues
+from app.core.inbox import Accepted, accept_event, accept_store_event
+from app.web.request_scope import job_queues, runtime
 from workers.queues import QueueUnavailable
 
 log = logging.getLogger(__name__)
@@ -31,17 +31,49 @@ def accept_webhook(
     headers: Mapping[str, str] | None = None,
 ) -> ResponseReturnValue:
     """Store a verified event once and queue its processing; 200 for new and duplicate alike."""
-    session = db_session()
-    accepted = accept_event(
-        session,
-        platform=platform,
-        store_id=store_id,
-        external_id=external_id,
-        topic=topic,
-        body=body.decode("utf-8", errors="replace"),
-        headers=headers,
-    )
-    session.commit()
+    with runtime().db.autocommit_session() as session:
+        accepted = accept_event(
+            session,
+            platform=platform,
+            store_id=store_id,
+            external_id=external_id,
+            topic=topic,
+            body=body.decode("utf-8", errors="replace"),
+            headers=headers,
+        )
+        session.commit()
+    return _queued(accepted)
+
+
+def accept_store_webhook(
+    *,
+    platform: str,
+    domain: str,
+    external_id: str,
+    topic: str,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+) -> ResponseReturnValue:
+    """`accept_webhook` for the store of `platform` at `domain`, found in the same statement;
+    404 when there is no such store."""
+    with runtime().db.autocommit_session() as session:
+        accepted = accept_store_event(
+            session,
+            platform=platform,
+            domain=domain,
+            external_id=external_id,
+            topic=topic,
+            body=body.decode("utf-8", errors="replace"),
+            headers=headers,
+        )
+        session.commit()
+    if accepted is None:
+        abort(404, description="no such shop")
+    return _queued(accepted)
+
+
+def _queued(accepted: Accepted) -> ResponseReturnValue:
+    """Queue a newly stored event; the answer for new and duplicate alike."""
     if not accepted.created:
         return jsonify(status="duplicate", event=accepted.event_id), 200
     try:

@@ -25,7 +25,11 @@ def db_session() -> Session:
 
 def job_queues() -> JobQueues:
     """Enqueue functions bound to the process's Redis."""
-    return JobQueues(runtime().redis)
+    # One per app: JobQueues keeps its Queue objects, and building them per request shows.
+    queues: JobQueues | None = current_app.extensions.get("nudge_job_queues")
+    if queues is None:
+        queues = current_app.extensions["nudge_job_queues"] = JobQueues(runtime().redis)
+    return queues
 
 
 def init_app(app: Flask) -> None:
