@@ -16,6 +16,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 #: name → module exposing `run() -> dict`.
 BENCHMARKS = {
     "inbox_accept": "bench.inbox_accept",
+    "audience_queries": "bench.audience_queries",
+    "codes": "bench.codes",
+    "sending": "bench.sending",
     "webhook_ingest": "bench.webhook_ingest",
     "event_processing": "bench.event_processing",
     "end_to_end": "bench.end_to_end",

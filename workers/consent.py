@@ -55,7 +55,11 @@ def write_back_unsubscribe(store_id: int, email: str) -> str:
     database = current().db
     with database.session() as session:
         owed = _owed_write_back(session, store_id, email)
-        session.rollback()  # read only: end the transaction before calling the platform
+        # Read only: end the transaction before calling the platform. A commit, not a rollback:
+        # a rollback expires every loaded row, and the Store handed to the connector below
+        # (detached once this session closes) could no longer be read (DetachedInstanceError,
+        # so no write-back ever reached the platform). Found by tests/e2e/test_ten_days.py.
+        session.commit()
     if isinstance(owed, str):
         return owed
     connector = connector_for(owed.store)

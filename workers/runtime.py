@@ -75,7 +75,14 @@ def job(func: Callable[P, R]) -> Callable[P, R]:
 def _set_next_retry_wait(seconds: int) -> None:
     current_job = get_current_job()
     if current_job is not None and current_job.retries_left:
-        current_job.retry_intervals = [seconds]
+        # Replace only the interval RQ uses for this retry (index len - retries_left, see
+        # Job.get_retry_interval); later retries keep their backoff. Replacing the whole list
+        # made every later retry wait what one 429 asked (a second or two), so an outage that
+        # began with a 429 burned all the retries within seconds.
+        intervals = list(current_job.retry_intervals or [seconds])
+        index = max(len(intervals) - current_job.retries_left, 0)
+        intervals[index] = seconds
+        current_job.retry_intervals = intervals
 
 
 def _give_up() -> None:

@@ -29,11 +29,18 @@ def message_sender(runtime: Runtime) -> MessageSender:
     return runtime.mail_sender
 
 
+#: One renderer per process: its compiled templates are reused by every job (and a worker
+#: warms it before forking, so each forked job inherits them compiled).
+_renderers: dict[str, EmailRenderer] = {}
+
+
 def email_renderer(runtime: Runtime) -> EmailRenderer:
-    """The Jinja renderer of templates/emails."""
+    """The Jinja renderer of templates/emails (one per process)."""
     from app.core.messaging.render import TemplateRenderer
 
-    renderer: EmailRenderer = TemplateRenderer(TEMPLATES_DIR)
+    renderer = _renderers.get(str(TEMPLATES_DIR))
+    if renderer is None:
+        renderer = _renderers[str(TEMPLATES_DIR)] = TemplateRenderer(TEMPLATES_DIR)
     return renderer
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from app.core import facts, policies
 from app.core.configs import ActiveConfig, enabled_configs, enrollment_settings, settings_snapshot
@@ -270,7 +270,12 @@ def _birthday_candidates(session: Session, store: Store, now: datetime) -> list[
     )
     return list(
         session.execute(
-            select(Customer).where(
+            select(Customer)
+            # Only what the birthday decision and `enroll` read: 4 days of birthdays are ~6,500
+            # rows on a store of 1,000,000, and building whole ORM rows (tags, totals, ...)
+            # took 3 times longer than the query (issue 10).
+            .options(load_only(*_BIRTHDAY_COLUMNS))
+            .where(
                 Customer.store_id == store.id,
                 Customer.email.is_not(None),
                 Customer.redacted_at.is_(None),
@@ -278,6 +283,19 @@ def _birthday_candidates(session: Session, store: Store, now: datetime) -> list[
             )
         ).scalars()
     )
+
+
+_BIRTHDAY_COLUMNS = (
+    Customer.store_id,
+    Customer.email,
+    Customer.first_name,
+    Customer.consent,
+    Customer.birth_month,
+    Customer.birth_day,
+    Customer.timezone,
+    Customer.locale,
+    Customer.redacted_at,
+)
 
 
 def stores_with_recipe(session: Session, recipe: str) -> list[int]:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.core import mirror
 from app.core.values import (
     CartUpserted,
+    CustomerConsentChanged,
     CustomerUpserted,
     OrderUpserted,
     ProductDeleted,
@@ -72,6 +73,8 @@ def apply_event(session: Session, store: Store, event: StoreEvent) -> Applied:
     match event:
         case CustomerUpserted(customer=data):
             return Applied(event, customer=mirror.upsert_customer(session, store, data))
+        case CustomerConsentChanged():
+            return Applied(event, customer=mirror.change_consent(session, store, event))
         case ProductUpserted(product=data):
             return Applied(event, product=mirror.upsert_product(session, store, data))
         case ProductDeleted(platform_id=platform_id):

@@ -114,7 +114,10 @@ def _line_blocks(
     catalog = {
         product.platform_id: product
         for product in session.execute(
-            select(Product).where(Product.store_id == store.id, Product.platform_id.in_(ids))
+            select(Product)
+            # Every block reads its product's variants: one query for all, not one each.
+            .options(selectinload(Product.variants))
+            .where(Product.store_id == store.id, Product.platform_id.in_(ids))
         ).scalars()
     }
     blocks = []
@@ -253,6 +256,10 @@ def _bought_since(
         .where(
             OrderLine.store_id == store.id,
             OrderLine.product_platform_id == product_id,
+            # Named on orders too: the customer and email indexes of orders start with the
+            # store, and without it a popular product's lines were checked order by order
+            # (issue 10: 80 ms on 400,000 lines; 5 ms with it).
+            Order.store_id == store.id,
             _owned_by(customer),
             Order.placed_at.between(since, now),
         )

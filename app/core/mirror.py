@@ -12,7 +12,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.values import CartData, CustomerData, LineData, OrderData, ProductData
+from app.core.values import (
+    CartData,
+    CustomerConsentChanged,
+    CustomerData,
+    LineData,
+    OrderData,
+    ProductData,
+)
 from app.db.models import Cart, Customer, Order, OrderLine, Product, Store, Variant
 
 
@@ -65,6 +72,33 @@ def upsert_customer(session: Session, store: Store, data: CustomerData) -> Custo
         customer.total_spent = data.total_spent
     customer.platform_updated_at = data.updated_at or customer.platform_updated_at
     session.flush()
+    return customer
+
+
+def change_consent(session: Session, store: Store, event: CustomerConsentChanged) -> Customer:
+    """Apply a consent change reported on its own; an older report than the one held is
+    ignored. A customer not mirrored yet is created with it (their customers/create, which
+    carries no consent, fills in the rest)."""
+    customer = session.execute(
+        select(Customer).where(
+            Customer.store_id == store.id, Customer.platform_id == event.platform_id
+        )
+    ).scalar_one_or_none()
+    if customer is None:
+        data = CustomerData(
+            platform_id=event.platform_id,
+            email=event.email,
+            consent=event.consent,
+            consent_updated_at=event.consent_updated_at,
+            tags=None,
+        )
+        return upsert_customer(session, store, data)
+    if is_stale(customer.consent_updated_at, event.consent_updated_at):
+        return customer
+    if customer.redacted_at is None and customer.consent != event.consent:
+        customer.consent = event.consent
+        customer.consent_updated_at = event.consent_updated_at or customer.consent_updated_at
+        session.flush()
     return customer
 
 

@@ -54,7 +54,12 @@ def bought_product_ids(
     rows = session.execute(
         select(OrderLine.product_platform_id)
         .join(Order, Order.id == OrderLine.order_id)
-        .where(OrderLine.store_id == store.id, owner, OrderLine.product_platform_id.is_not(None))
+        .where(
+            OrderLine.store_id == store.id,
+            Order.store_id == store.id,  # the orders' customer and email indexes need it
+            owner,
+            OrderLine.product_platform_id.is_not(None),
+        )
         .distinct()
     )
     return {row for row in rows.scalars() if row}

@@ -271,7 +271,11 @@ def _code(run: Run, content: Content) -> IssuedDiscount | None:
             email=run.customer.email or "",
             label=label,
         )
-        run.session.commit()
+    # End the transaction before calling the store, also when the code row already existed (a
+    # retry): the call may take seconds (throttling) and may save refreshed credentials in a
+    # session of its own, which on SQLite would wait on this one's write lock (BEGIN IMMEDIATE)
+    # until "database is locked", failing every retry of the step.
+    run.session.commit()
     config = run.configs.get(run.enrollment.recipe)
     connector = run.services.connector_for(run.store)
     issued = discounts.issue(run.session, connector, config.row if config else None, existing)

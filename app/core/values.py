@@ -185,6 +185,17 @@ class CustomerUpserted:
 
 
 @dataclass(frozen=True)
+class CustomerConsentChanged:
+    """A shopper's email-marketing consent changed on the platform (Shopify's
+    customers_email_marketing_consent/update: its customers/update payloads carry no consent)."""
+
+    platform_id: str
+    email: str | None
+    consent: ConsentState
+    consent_updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class CustomerDeleted:
     platform_id: str
 
@@ -250,6 +261,7 @@ class ShopRedactRequested:
 
 StoreEvent = (
     CustomerUpserted
+    | CustomerConsentChanged
     | CustomerDeleted
     | ProductUpserted
     | ProductDeleted

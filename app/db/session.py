@@ -100,6 +100,10 @@ class Database:
         self.engine.dispose(close=False)
 
 
+#: Seconds to wait for a PostgreSQL connection before the request fails (with a 503 on the web).
+PG_CONNECT_TIMEOUT = 3
+
+
 def _make_engine(url: str, *, echo: bool, pool_size: int) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
@@ -110,7 +114,14 @@ def _make_engine(url: str, *, echo: bool, pool_size: int) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_immediate)
         return engine
-    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=10)
+    # An unreachable database (a network partition: no answer, not even a refusal) must fail
+    # fast: libpq's default is to wait for the OS (minutes), which would hold a web thread past
+    # the platforms' webhook timeout (Shopify: 5 s) instead of answering the 503 that makes them
+    # retry. A connect_timeout given in DATABASE_URL wins.
+    connect_args = {} if "connect_timeout" in url else {"connect_timeout": PG_CONNECT_TIMEOUT}
+    engine = create_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=10, connect_args=connect_args
+    )
     event.listen(engine.pool, "checkin", _stamp_checkin)
     event.listen(engine.pool, "checkout", functools.partial(_ping_if_idle, engine.dialect))
     return engine

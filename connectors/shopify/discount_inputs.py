@@ -24,8 +24,18 @@ def encode_ref(parent_id: str, code_id: str) -> str:
     return f"{parent_id}|{code_id}"
 
 
+#: The second half of a reference that names the code rather than its redeem code id.
+CODE_PREFIX = "code:"
+
+
+def code_ref(parent_id: str, code: str) -> str:
+    """The reference of a code known by name: "<parent id>|code:<code>" (its id is looked up
+    when it is deleted)."""
+    return encode_ref(parent_id, CODE_PREFIX + code)
+
+
 def decode_ref(ref: str) -> tuple[str, str]:
-    """(parent id, redeem code id) of a reference made by `encode_ref`."""
+    """(parent id, redeem code id or "code:<code>") of a reference made by `encode_ref`."""
     parent_id, separator, code_id = ref.partition("|")
     if not separator or not parent_id or not code_id:
         raise Permanent(f"not a Shopify discount code reference: {ref!r}")

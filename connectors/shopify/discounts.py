@@ -2,11 +2,15 @@
 
 Shopify (research/shopify.md §4): a parent `discountCodeBasicCreate` (or free-shipping) with
 `usageLimit: 1` and `appliesOncePerCustomer` — limits apply per redeem code — then
-`discountRedeemCodeBulkAdd` with at most 250 codes a call, which runs asynchronously: poll
-`discountRedeemCodeBulkCreation` until `done`. The parent is created with the first requested
+`discountRedeemCodeBulkAdd` with at most 250 codes a call, which runs asynchronously. Every
+chunk's creation is started first, then all are polled together (`bulk_creations`); a creation
+that failed no code needs no further call, so 10,000 codes cost 1 + 40 + 2 calls. Only one that
+failed some codes is read back page by page. The parent is created with the first requested
 code, so a single code costs one call. A code that already exists (a retried job) counts as
-issued when it belongs to the same parent. A code's reference is "<parent id>|<code id>": deleting
-a redeem code needs its parent.
+issued when it belongs to the same parent. A code's reference is "<parent id>|code:<code>"
+(`code_ref`): deleting a redeem code needs its parent, and its id is looked up only then, by
+the nightly clean-up, instead of reading 10,000 ids back at issue time. References made before
+("<parent id>|<redeem code id>") are still understood.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.core.ports import NotFound, Transient
+from app.core.ports import NotFound
 from app.core.values import CodeRequest, DiscountSpec, IssuedCode, IssueResult
-from connectors.shopify import documents
+from connectors.shopify import bulk_creations, documents
 from connectors.shopify.admin_api import (
     AdminApi,
     raise_user_errors,
@@ -28,9 +32,10 @@ from connectors.shopify.admin_api import (
     user_errors_failure,
 )
 from connectors.shopify.discount_inputs import (
+    CODE_PREFIX,
+    code_ref,
     decode_ref,
     discount_input,
-    encode_ref,
     iso,
     validate_request,
 )
@@ -39,8 +44,6 @@ from connectors.shopify.mapping.fields import nodes, timestamp
 log = logging.getLogger(__name__)
 
 MAX_CODES_PER_CALL = 250
-POLL_INTERVAL = 0.5
-POLL_TIMEOUT = 120.0
 #: Codes looked up per search when a retried creation reports them as existing.
 SEARCH_BATCH = 50
 _TAKEN_WORDS = ("unique", "taken", "already")
@@ -104,14 +107,17 @@ class DiscountWriter:
             issued.extend(seed)
         else:
             parent = _Parent(parent_ref, None)
+        started: list[tuple[str, Sequence[CodeRequest]]] = []
         for chunk in _chunks(pending):
             try:
-                issued.extend(self._add_codes(parent, chunk))
+                started.append((self._start_add(parent, chunk), chunk))
             except NotFound:
                 log.warning("parent discount %s is gone; creating a new one", parent.id)
+                issued.extend(self._finish(parent, started))
                 rest = pending[pending.index(chunk[0]) :]
                 result = self.issue_codes(spec, rest, None)
                 return IssueResult(result.parent_ref, (*issued, *result.issued))
+        issued.extend(self._finish(parent, started))
         self._extend_end(parent, spec)
         return IssueResult(parent_ref=parent.id, issued=tuple(issued))
 
@@ -128,16 +134,17 @@ class DiscountWriter:
             found = self.find_code(code)
             if found is None:
                 raise user_errors_failure(errors, "creating the parent discount")
-            parent_id, code_ref = found
-            return _Parent(parent_id, None), [IssuedCode(code, encode_ref(parent_id, code_ref))]
+            parent_id, _code_id = found
+            return _Parent(parent_id, None), [IssuedCode(code, code_ref(parent_id, code))]
         raise_user_errors(payload, "creating the parent discount")
         node = payload.get("codeDiscountNode") or {}
         discount = node.get("codeDiscount") or {}
         seeds = [item for item in nodes(discount.get("codes")) if item.get("code") == code]
         parent = _Parent(str(node["id"]), timestamp(discount.get("endsAt")))
-        return parent, [IssuedCode(code, encode_ref(parent.id, str(item["id"]))) for item in seeds]
+        return parent, [IssuedCode(code, code_ref(parent.id, code)) for _item in seeds]
 
-    def _add_codes(self, parent: _Parent, chunk: Sequence[CodeRequest]) -> list[IssuedCode]:
+    def _start_add(self, parent: _Parent, chunk: Sequence[CodeRequest]) -> str:
+        """Start one bulk creation; returns its id (it runs asynchronously)."""
         self.bulk_add_calls += 1
         variables = {"discountId": parent.id, "codes": [{"code": item.code} for item in chunk]}
         data = self._api.execute(documents.DISCOUNT_CODES_BULK_ADD, variables)
@@ -146,21 +153,31 @@ class DiscountWriter:
         if errors and _is_missing_parent(errors):
             raise NotFound(f"parent discount {parent.id} not found")
         raise_user_errors(payload, "adding discount codes")
-        creation_id = str((payload.get("bulkCreation") or {})["id"])
-        self._wait_until_done(creation_id)
-        return self._collect(parent, creation_id)
+        return str((payload.get("bulkCreation") or {})["id"])
 
-    def _wait_until_done(self, creation_id: str) -> None:
-        deadline = self._monotonic() + POLL_TIMEOUT
-        while True:
-            data = self._api.execute(documents.DISCOUNT_BULK_CREATION_STATUS, {"id": creation_id})
-            status = data.get("discountRedeemCodeBulkCreation") or {}
-            if status.get("done"):
-                return
-            if self._monotonic() > deadline:
-                # The job retries: codes already added then come back as "already exists".
-                raise Transient(f"discount code creation {creation_id} still running")
-            self._sleep(POLL_INTERVAL)
+    def _finish(
+        self, parent: _Parent, started: Sequence[tuple[str, Sequence[CodeRequest]]]
+    ) -> list[IssuedCode]:
+        """Wait for the started creations; their codes in request order."""
+        if not started:
+            return []
+        statuses = bulk_creations.wait_all(
+            self._api,
+            [creation for creation, _ in started],
+            sleep=self._sleep,
+            monotonic=self._monotonic,
+        )
+        issued: list[IssuedCode] = []
+        for creation_id, chunk in started:
+            status = statuses[creation_id]
+            parent.ends_at = status.get("parentEndsAt") or parent.ends_at
+            if status.get("failedCount") == 0 and status.get("importedCount") == len(chunk):
+                issued.extend(
+                    IssuedCode(item.code, code_ref(parent.id, item.code)) for item in chunk
+                )
+            else:
+                issued.extend(self._collect(parent, creation_id))
+        return issued
 
     def _collect(self, parent: _Parent, creation_id: str) -> list[IssuedCode]:
         issued: list[IssuedCode] = []
@@ -177,7 +194,7 @@ class DiscountWriter:
                 created = node.get("discountRedeemCode")
                 code = str(node.get("code"))
                 if isinstance(created, Mapping) and created.get("id"):
-                    issued.append(IssuedCode(code, encode_ref(parent.id, str(created["id"]))))
+                    issued.append(IssuedCode(code, code_ref(parent.id, code)))
                 elif _is_taken(node.get("errors") or []):
                     taken.append(code)
                 else:
@@ -205,7 +222,7 @@ class DiscountWriter:
             for node in nodes(discount.get("codes")):
                 code = wanted.get(str(node.get("code", "")).upper())
                 if code is not None:
-                    found.append(IssuedCode(code, encode_ref(parent.id, str(node["id"]))))
+                    found.append(IssuedCode(code, code_ref(parent.id, code)))
         if len(found) < len(codes):
             log.warning("%d codes exist under another discount", len(codes) - len(found))
         return found
@@ -243,9 +260,14 @@ class DiscountWriter:
         """Delete codes (grouped by parent, ≤ 250 a call); codes already gone are ignored."""
         by_parent: dict[str, list[str]] = {}
         for ref in platform_refs:
-            parent_id, code_id = decode_ref(ref)
-            by_parent.setdefault(parent_id, []).append(code_id)
-        for parent_id, code_ids in by_parent.items():
+            parent_id, target = decode_ref(ref)
+            by_parent.setdefault(parent_id, []).append(target)
+        for parent_id, targets in by_parent.items():
+            named = [
+                item.removeprefix(CODE_PREFIX) for item in targets if item.startswith(CODE_PREFIX)
+            ]
+            code_ids = [item for item in targets if not item.startswith(CODE_PREFIX)]
+            code_ids += self._code_ids(parent_id, named)
             for start in range(0, len(code_ids), MAX_CODES_PER_CALL):
                 ids = code_ids[start : start + MAX_CODES_PER_CALL]
                 variables = {"discountId": parent_id, "ids": ids}
@@ -255,3 +277,27 @@ class DiscountWriter:
                 if errors and _is_missing_parent(errors):
                     continue  # the merchant deleted the whole discount: nothing left to remove
                 raise_user_errors(payload, "deleting discount codes")
+
+    def _code_ids(self, parent_id: str, codes: Sequence[str]) -> list[str]:
+        """The redeem code ids of these codes under the parent (missing ones are left out)."""
+        found: list[str] = []
+        for start in range(0, len(codes), SEARCH_BATCH):
+            batch = [code for code in codes[start : start + SEARCH_BATCH] if "'" not in code]
+            if not batch:
+                continue
+            query = " OR ".join(f"code:'{code}'" for code in batch)
+            node_id = parent_id.replace("/DiscountCodeNode/", "/DiscountNode/")
+            data = self._api.execute(
+                documents.DISCOUNT_CODES_BY_NAME, {"id": node_id, "query": query}
+            )
+            node = data.get("discountNode")
+            if not isinstance(node, Mapping):
+                return []  # the merchant deleted the whole discount
+            wanted = {code.upper() for code in batch}
+            discount = node.get("discount") or {}
+            found.extend(
+                str(item["id"])
+                for item in nodes(discount.get("codes"))
+                if str(item.get("code", "")).upper() in wanted
+            )
+        return found

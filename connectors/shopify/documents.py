@@ -236,6 +236,21 @@ query NudgeDiscountBulkCreationExisting($id: ID!, $query: String!) {
 }
 """
 
+#: A parent's codes matching a search (`code:'A' OR code:'B'`, ≤ 50): the ids of codes whose
+#: reference names them, looked up when they are deleted (`discountNode` takes the parent's
+#: number as a DiscountNode gid).
+DISCOUNT_CODES_BY_NAME = """
+query NudgeDiscountCodesByName($id: ID!, $query: String!) {
+  discountNode(id: $id) {
+    id
+    discount {
+      ... on DiscountCodeBasic { codes(first: 50, query: $query) { nodes { id code } } }
+      ... on DiscountCodeFreeShipping { codes(first: 50, query: $query) { nodes { id code } } }
+    }
+  }
+}
+"""
+
 DISCOUNT_BY_CODE = """
 query NudgeDiscountByCode($code: String!, $codeQuery: String!) {
   codeDiscountNodeByCode(code: $code) {

@@ -34,6 +34,8 @@ TOPICS: dict[str, str] = {
     "customers/create": "CUSTOMERS_CREATE",
     "customers/update": "CUSTOMERS_UPDATE",
     "customers/delete": "CUSTOMERS_DELETE",
+    # customers/update carries no consent (2026-07): changes come on their own topic.
+    "customers_email_marketing_consent/update": "CUSTOMERS_EMAIL_MARKETING_CONSENT_UPDATE",
     "products/create": "PRODUCTS_CREATE",
     "products/update": "PRODUCTS_UPDATE",
     "products/delete": "PRODUCTS_DELETE",

@@ -55,8 +55,14 @@ def create_customer(sandbox: Sandbox, shop: Shop, data: Record) -> Record:
     )
     _sync_birth_date(sandbox, record, now)
     shop.customers[record["id"]] = record
-    sandbox.webhooks.emit(shop, "customers/create", payloads.customer_body(shop, record))
+    _emit_customer(sandbox, shop, "customers/create", record)
     return record
+
+
+def _emit_customer(sandbox: Sandbox, shop: Shop, topic: str, record: Record) -> None:
+    body = payloads.customer_body(shop, record)
+    metafields = payloads.customer_metafields(shop, record)
+    sandbox.webhooks.emit(shop, topic, body, metafields=metafields)
 
 
 def update_customer(sandbox: Sandbox, shop: Shop, customer_id: int, data: Record) -> Record:
@@ -68,7 +74,7 @@ def update_customer(sandbox: Sandbox, shop: Shop, customer_id: int, data: Record
     consent_before = record["email_marketing_consent"]
     record |= fields | {"updated_at": now}
     _sync_birth_date(sandbox, record, now)
-    sandbox.webhooks.emit(shop, "customers/update", payloads.customer_body(shop, record))
+    _emit_customer(sandbox, shop, "customers/update", record)
     if record["email_marketing_consent"] != consent_before:
         topic = "customers_email_marketing_consent/update"
         sandbox.webhooks.emit(shop, topic, payloads.consent_body(record))
@@ -108,7 +114,7 @@ def set_consent(sandbox: Sandbox, shop: Shop, record: Record, consent: Record, s
             "at": now,
         }
     )
-    sandbox.webhooks.emit(shop, "customers/update", payloads.customer_body(shop, record))
+    _emit_customer(sandbox, shop, "customers/update", record)
     topic = "customers_email_marketing_consent/update"
     sandbox.webhooks.emit(shop, topic, payloads.consent_body(record))
 

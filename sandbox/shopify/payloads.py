@@ -70,6 +70,26 @@ def customer_body(shop: Shop, record: Record, with_addresses: bool = True) -> Re
     return body
 
 
+def customer_metafields(shop: Shop, record: Record) -> list[Record]:
+    """The customer's metafields as a webhook carries them (for subscriptions that ask)."""
+    return [
+        {
+            "id": field["id"],
+            "namespace": field["namespace"],
+            "key": field["key"],
+            "value": field["value"],
+            "type": field["type"],
+            "description": None,
+            "owner_id": record["id"],
+            "owner_resource": "customer",
+            "created_at": _time(shop, field["created_at"]),
+            "updated_at": _time(shop, field["updated_at"]),
+            "admin_graphql_api_id": gid("Metafield", field["id"]),
+        }
+        for field in (record.get("metafields") or {}).values()
+    ]
+
+
 def customer_delete_body(record: Record) -> Record:
     """customers/delete body."""
     return {

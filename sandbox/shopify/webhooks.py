@@ -76,33 +76,50 @@ class WebhookDispatcher:
 
     def targets(
         self, shop: Shop, topic: str
-    ) -> list[tuple[str, int | None, str | None, list[str]]]:
-        """(uri, subscription id, name, includeFields) for every address of `topic` in `shop`."""
-        found: list[tuple[str, int | None, str | None, list[str]]] = []
+    ) -> list[tuple[str, int | None, str | None, list[str], list[str]]]:
+        """(uri, subscription id, name, includeFields, metafieldNamespaces) for every address
+        of `topic` in `shop`."""
+        found: list[tuple[str, int | None, str | None, list[str], list[str]]] = []
         compliance = topic in COMPLIANCE_TOPICS
         if shop.installed or compliance:
             for app_subscription in self._sandbox.config.subscriptions():
                 if topic in app_subscription.topics:
-                    found.append((app_subscription.uri, None, None, []))
+                    found.append((app_subscription.uri, None, None, [], []))
         if shop.installed and not compliance:
             for sub in shop.subscriptions.values():
                 if sub["topic"] == topic_enum(topic):
-                    found.append((sub["uri"], sub["id"], sub["name"], sub["include_fields"]))
+                    namespaces = list(sub.get("metafield_namespaces") or [])
+                    found.append(
+                        (sub["uri"], sub["id"], sub["name"], sub["include_fields"], namespaces)
+                    )
         return found
 
-    def emit(self, shop: Shop, topic: str, body: dict[str, Any]) -> str | None:
-        """Queue `topic` for every target; returns the event id (None when nobody listens)."""
+    def emit(
+        self,
+        shop: Shop,
+        topic: str,
+        body: dict[str, Any],
+        metafields: list[dict[str, Any]] | None = None,
+    ) -> str | None:
+        """Queue `topic` for every target; returns the event id (None when nobody listens).
+
+        `metafields` are the resource's metafields (REST shape): a subscription that asked for
+        `metafieldNamespaces` gets those of its namespaces under "metafields", as Shopify does.
+        """
         targets = self.targets(shop, topic)
         if not targets:
             return None
         event_id, now = str(uuid.uuid4()), self._sandbox.now()
         with self._cond:
-            for uri, subscription_id, name, include_fields in targets:
+            for uri, subscription_id, name, include_fields, namespaces in targets:
                 payload = (
                     {k: v for k, v in body.items() if k in include_fields}
                     if include_fields
                     else body
                 )
+                if namespaces and metafields is not None:
+                    wanted = [field for field in metafields if field["namespace"] in namespaces]
+                    payload = {**payload, "metafields": wanted}
                 raw = json.dumps(payload, separators=(",", ":"))
                 for _copy in range(2 if self.duplicate else 1):
                     self._push(

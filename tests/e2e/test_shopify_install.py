@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db.models import AuditEntry, Cart, Customer, Order, Product
+from connectors.shopify.subscriptions import TOPICS
 from tests.e2e.shopify_stack import ShopifyStack
 
 pytestmark = pytest.mark.slow
@@ -90,7 +91,7 @@ def test_first_app_home_load_exchanges_the_token_sets_up_and_backfills(stack: Sh
     subscriptions = stack.sandbox_call("GET", f"/shops/{domain}/app-activity")[
         "webhook_subscriptions"
     ]
-    assert len(subscriptions) == 14
+    assert len(subscriptions) == len(TOPICS)
     assert {sub["uri"] for sub in subscriptions} == {stack.app_url + "/webhooks/shopify"}
     with stack.database.session() as session:
         customer = session.execute(

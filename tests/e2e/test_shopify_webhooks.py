@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db.models import AuditEntry, Cart, Customer, DataExport, InboundEvent, Order, Product
+from connectors.shopify.subscriptions import TOPICS
 from tests.e2e.shopify_stack import API_SECRET, ShopifyStack
 from workers.queues import JobQueues
 
@@ -215,10 +216,10 @@ def test_subscriptions_are_reconciled(stack: ShopifyStack):
     assert reconcile_all_stores() == 1
     stack.run_jobs()
     activity = stack.sandbox_call("GET", f"/shops/{domain}/app-activity")
-    assert len(activity["webhook_subscriptions"]) == 14
+    assert len(activity["webhook_subscriptions"]) == len(TOPICS)
     with stack.connector(domain) as connector:
         report = connector.ensure_webhooks(stack.app_url + "/webhooks/shopify")
-    assert report.created == () and report.repaired == () and len(report.present) == 14
+    assert report.created == () and report.repaired == () and len(report.present) == len(TOPICS)
     JobQueues(stack.runtime.redis)  # the queues stay usable after the nightly run
 
 

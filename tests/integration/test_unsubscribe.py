@@ -234,7 +234,14 @@ def test_a_bad_or_foreign_token_is_a_404_page_and_changes_nothing(
 @pytest.fixture
 def connector(monkeypatch: pytest.MonkeyPatch) -> RecordingConnector:
     fake = RecordingConnector()
-    monkeypatch.setattr(consent, "connector_for", lambda store: fake)
+
+    def connector_for(store):
+        # The real factory reads the store (its platform, domain, keys) outside the job's
+        # session: the row must still be readable there.
+        assert store.platform and store.domain
+        return fake
+
+    monkeypatch.setattr(consent, "connector_for", connector_for)
     return fake
 
 

@@ -137,6 +137,34 @@ def test_api_subscriptions_are_validated_and_delivered(receiver: WebhookReceiver
         )
 
 
+def test_customer_webhooks_carry_the_metafields_a_subscription_asks_for(
+    receiver: WebhookReceiver,
+) -> None:
+    with _sandbox(receiver, app_subscriptions=()) as sandbox:
+        domain = sandbox.create_shop("acme")
+        token = sandbox.exchange(domain)["access_token"]
+        for path, namespaces in (("/facts", ["facts"]), ("/plain", [])):
+            variables = {
+                "topic": "CUSTOMERS_UPDATE",
+                "sub": {"uri": receiver.url + path, "metafieldNamespaces": namespaces},
+            }
+            answer = sandbox.graphql(domain, token, CREATE_SUBSCRIPTION, variables).json()
+            assert answer["data"]["webhookSubscriptionCreate"]["userErrors"] == []
+        created = sandbox.control("POST", f"/shops/{domain}/customers", json={"email": "a@x.io"})
+        customer_id = created.json()["id"]
+        body = {"birth_date": "1990-06-04"}
+        sandbox.control("PATCH", f"/shops/{domain}/customers/{customer_id}", json=body)
+        deliveries = {d.path: json.loads(d.body) for d in receiver.wait_for(2)}
+    [birthday] = deliveries["/facts"]["metafields"]
+    assert (birthday["namespace"], birthday["key"], birthday["value"]) == (
+        "facts",
+        "birth_date",
+        "1990-06-04",
+    )
+    assert birthday["owner_id"] == customer_id and birthday["owner_resource"] == "customer"
+    assert "metafields" not in deliveries["/plain"]
+
+
 def test_unknown_and_compliance_topics_are_not_subscribable(receiver: WebhookReceiver) -> None:
     with _sandbox(receiver) as sandbox:
         domain = sandbox.create_shop("acme")

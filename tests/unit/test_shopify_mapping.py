@@ -13,6 +13,7 @@ from app.core.values import (
     AppUninstalled,
     Birthday,
     CartUpserted,
+    CustomerConsentChanged,
     CustomerDataRequested,
     CustomerDeleted,
     CustomerRedactRequested,
@@ -120,6 +121,28 @@ def test_customer_consent_and_birthday_when_present() -> None:
     assert customer.consent_updated_at == datetime(2024, 3, 1, 15, 0, tzinfo=UTC)
     assert customer.birthday == Birthday(month=2, day=28, year=1990)
     assert customer.tags == ("vip", "newsletter")
+
+
+def test_consent_topic_maps_to_a_consent_change() -> None:
+    # The research's 2026-07 sample of customers_email_marketing_consent/update.
+    body = {
+        "customer_id": 706405506930370084,
+        "email_address": "bob@biller.com",
+        "email_marketing_consent": {
+            "state": "unsubscribed",
+            "opt_in_level": "single_opt_in",
+            "consent_updated_at": "2026-06-01T10:00:00Z",
+        },
+    }
+    [event] = map_event("customers_email_marketing_consent/update", json.dumps(body))
+    assert event == CustomerConsentChanged(
+        platform_id="706405506930370084",
+        email="bob@biller.com",
+        consent="unsubscribed",
+        consent_updated_at=datetime(2026, 6, 1, 10, 0, tzinfo=UTC),
+    )
+    body["email_marketing_consent"] = {"state": "something_new"}
+    assert map_event("customers_email_marketing_consent/update", json.dumps(body)) == []
 
 
 def test_product_payload() -> None:

@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 from app.core.messaging.contracts import EmailContext, RenderedEmail, TemplateOverride
-from app.core.messaging.localize import parse_locale
+from app.core.messaging.localize import format_moment, format_money, parse_locale, parse_zone
 from app.core.messaging.sandbox import (
     MAX_OUTPUT_CHARS,
     EmailSandbox,
@@ -85,6 +86,21 @@ class TemplateRenderer:
         return RenderedEmail(
             subject=subject, html=self._inliner.inline(html), text=_tidy_text(text)
         )
+
+    def warm(self) -> None:
+        """Compile every step's templates and default copy now (a worker does it once before
+        forking, so no job compiles them again)."""
+        for name in self._files.list_templates(extensions=("html", "txt")):
+            self._files.get_template(name)  # layouts and partials too
+        for recipe, step in self.steps():
+            defaults = self.default_override(recipe, step)
+            for source in (defaults.subject, defaults.body):
+                if source and source not in self._compiled:
+                    self._compiled[source] = compile_checked(self._snippets, source)
+        # Babel loads each locale's CLDR data on first use.
+        locale = parse_locale(None)
+        format_money(Decimal("1"), "USD", locale)
+        format_moment(self._clock(), locale, parse_zone(None))
 
     def default_override(self, recipe: str, step: int) -> TemplateOverride:
         """The default subject and body sources of a step (what a merchant starts editing from)."""

@@ -18,6 +18,7 @@ from app.core.values import (
     CartData,
     CartUpserted,
     ConsentState,
+    CustomerConsentChanged,
     CustomerData,
     CustomerDeleted,
     CustomerUpserted,
@@ -266,6 +267,26 @@ def product_data(data: Json) -> ProductData:
     )
 
 
+def consent_change(data: Json) -> list[StoreEvent]:
+    """customers_email_marketing_consent/update: `{customer_id, email_address,
+    email_marketing_consent: {state, opt_in_level, consent_updated_at}}`; an unknown state
+    changes nothing."""
+    info = data.get("email_marketing_consent")
+    if not isinstance(info, Mapping):
+        return []
+    state = consent_state(info.get("state"))
+    if state is None:
+        return []
+    return [
+        CustomerConsentChanged(
+            platform_id=required_id(data, "customer_id"),
+            email=text(data.get("email_address")),
+            consent=state,
+            consent_updated_at=timestamp(info.get("consent_updated_at")),
+        )
+    ]
+
+
 WebhookMapper = Callable[[Json], Sequence[StoreEvent]]
 
 WEBHOOK_MAPPERS: dict[str, WebhookMapper] = {
@@ -280,6 +301,7 @@ WEBHOOK_MAPPERS: dict[str, WebhookMapper] = {
     "customers/create": lambda data: [CustomerUpserted(customer_data(data))],
     "customers/update": lambda data: [CustomerUpserted(customer_data(data))],
     "customers/delete": lambda data: [CustomerDeleted(required_id(data, "id"))],
+    "customers_email_marketing_consent/update": lambda data: consent_change(data),
     "products/create": lambda data: [ProductUpserted(product_data(data))],
     "products/update": lambda data: [ProductUpserted(product_data(data))],
     "products/delete": lambda data: [ProductDeleted(required_id(data, "id"))],

@@ -1,0 +1,31 @@
+"""Fixtures of the fault tests: the whole stack, on the suite's database and Redis (or a Redis
+of the test's own)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from app.config import Settings
+from app.db import Database
+from tests.faults.support import FaultStack, PrivateRedis, fault_stack
+
+
+@pytest.fixture
+def stack(
+    settings: Settings, committed_db: Database, redis_client: redis.Redis
+) -> Iterator[FaultStack]:
+    """Nudge over HTTP, a sandbox shop with Nudge installed, a sandbox SendGrid account."""
+    with fault_stack(settings, committed_db) as running:
+        yield running
+
+
+@pytest.fixture
+def private_redis() -> Iterator[PrivateRedis]:
+    """A redis-server this test may stop, restart and flush."""
+    server = PrivateRedis()
+    server.start()
+    yield server
+    server.close()

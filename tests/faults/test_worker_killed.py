@@ -1,0 +1,93 @@
+"""A real worker process SIGKILLed at each point of a step: after recovery, exactly one code in
+the shop and one email at SendGrid.
+
+The step is the abandoned-cart reminder that carries the shopper's unique code, run by
+`python -m workers` against a sandbox Shopify and a sandbox SendGrid. The worker and its work
+horse die together (no handler runs, Redis still says the job is running); RQ's abandoned-job
+handling then retries the job, as it does 90 s after a worker's heartbeat stops.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from tests.faults.support import (
+    FaultStack,
+    abandon_dead_jobs,
+    abandoned_cart_due_for_the_code_step,
+    claim_and_queue,
+    code_rows,
+    kill_process_tree,
+    message_rows,
+    release_retries,
+    wait_for,
+)
+
+pytestmark = pytest.mark.slow
+
+
+def recover(stack: FaultStack, job_id: str) -> None:
+    """RQ finds the dead worker's job, retries it, and a healthy worker runs it."""
+    abandon_dead_jobs(stack.redis)
+    assert release_retries(stack.redis) == [job_id]
+    code, output = stack.run_worker("steps")
+    assert code == 0, output
+
+
+def assert_one_code_and_one_email(stack: FaultStack) -> None:
+    [email] = stack.emails()
+    [code] = code_rows(stack)
+    assert code.status == "issued"
+    assert stack.shop_codes() == [code.code]
+    sent = stack.sendgrid.control("GET", f"/messages/{email['sg_message_id']}").json()
+    assert code.code in sent["html"]
+    enrollment = stack.enrollment()
+    assert (enrollment.state, enrollment.step) == ("active", 2)  # the last reminder is next
+    assert [m.step for m in message_rows(stack)] == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "point",
+    [
+        "claimed",  # the job holds the claim, nothing done yet
+        "code_issued",  # the code exists in the shop, the email is not rendered
+        "rendered",  # the email is rendered and stored with its code, not sent
+        "provider_answered",  # SendGrid took the email, the worker dies before recording it
+    ],
+)
+def test_a_worker_killed_at_any_point_leaves_one_code_and_one_email(
+    stack: FaultStack, point: str
+) -> None:
+    abandoned_cart_due_for_the_code_step(stack)
+    job_id = claim_and_queue(stack)
+
+    code, output = stack.run_worker("steps", kill_at=point)
+
+    assert code == -signal.SIGKILL, output
+    assert stack.enrollment().state == "claimed"
+    recover(stack, job_id)
+    assert_one_code_and_one_email(stack)
+    [_first, second] = message_rows(stack)
+    # Killed after SendGrid took it: never sent again, settled later by SendGrid's events.
+    assert second.status == ("sending" if point == "provider_answered" else "sent")
+
+
+def test_a_worker_killed_while_sendgrid_holds_the_request_sends_once(stack: FaultStack) -> None:
+    abandoned_cart_due_for_the_code_step(stack)
+    job_id = claim_and_queue(stack)
+    # SendGrid takes 3 s to answer the next request: the worker is known to be inside it.
+    stack.sendgrid.control("POST", "/faults", json={"delay": 3, "count": 1})
+
+    worker = stack.start_worker("steps")
+    wait_for(
+        lambda: stack.sendgrid.control("GET", "/status").json()["fault"] is None,
+        what="the send request to reach SendGrid",
+    )
+    kill_process_tree(worker)
+
+    wait_for(lambda: stack.emails(), what="SendGrid to finish the request")
+    assert [m.status for m in message_rows(stack)] == ["sent", "sending"]
+    recover(stack, job_id)
+    assert_one_code_and_one_email(stack)
