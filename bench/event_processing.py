@@ -148,7 +148,7 @@ def _drain(ids: list[int], pids: list[int], done: Callable[[], int]) -> dict[str
     sampler = _RssSampler(pids)
     sampler.start()
     started = time.monotonic()
-    timeout = max(120.0, len(ids) / 20)
+    timeout = max(300.0, len(ids) / 5)
     while done() < len(ids):
         if time.monotonic() - started > timeout:
             raise RuntimeError(f"only {done()} of {len(ids)} processed in {timeout:.0f} s")
@@ -166,7 +166,7 @@ def _drain(ids: list[int], pids: list[int], done: Callable[[], int]) -> dict[str
 
 def run() -> dict[str, object]:
     """Per worker mode: baseline (no-op jobs), Nudge's processing, the lag of a trickle."""
-    count = int(os.environ.get("BENCH_EVENTS", "2000"))
+    count = int(os.environ.get("BENCH_EVENTS", "1000"))
     modes = os.environ.get("BENCH_WORKER_MODES", "fork,no-fork").split(",")
     with bench_environment() as environment:
         database = environment.database()
