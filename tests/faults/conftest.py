@@ -10,7 +10,8 @@ import redis
 
 from app.config import Settings
 from app.db import Database
-from tests.faults.support import FaultStack, PrivateRedis, fault_stack
+from tests.faults.private_redis import PrivateRedis
+from tests.faults.support import FaultStack, fault_stack
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from app.db.models import Customer, Enrollment, InboundEvent, Message
 from tests.e2e.test_shopify_webhooks import signed_post
+from tests.faults.private_redis import PrivateRedis
 from tests.faults.support import (
     SHOPIFY_TIMEOUT,
-    PrivateRedis,
     abandoned_cart_due_for_the_code_step,
     age_claims,
     age_events,
