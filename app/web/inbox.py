@@ -15,7 +15,7 @@ from flask import abort, jsonify
 from flask.typing import ResponseReturnValue
 
 from app.core.inbox import Accepted, accept_event, accept_store_event
-from app.web.request_scope import job_queues, write_session
+from app.web.request_scope import job_queues, runtime
 from workers.queues import QueueUnavailable
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ def accept_webhook(
     headers: Mapping[str, str] | None = None,
 ) -> ResponseReturnValue:
     """Store a verified event once and queue its processing; 200 for new and duplicate alike."""
-    with write_session() as session:
+    with runtime().db.autocommit_session() as session:
         accepted = accept_event(
             session,
             platform=platform,
@@ -56,7 +56,7 @@ def accept_store_webhook(
 ) -> ResponseReturnValue:
     """`accept_webhook` for the store of `platform` at `domain`, found in the same statement;
     404 when there is no such store."""
-    with write_session() as session:
+    with runtime().db.autocommit_session() as session:
         accepted = accept_store_event(
             session,
             platform=platform,

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
@@ -24,19 +21,6 @@ def db_session() -> Session:
         g.db_session = runtime().db.session()
     session: Session = g.db_session
     return session
-
-
-@contextmanager
-def write_session() -> Iterator[Session]:
-    """A session for a request's one write: the request's own session when the request has
-    already used one (a second session would wait on its SQLite write lock, and inside a test's
-    transaction its savepoint would be undone by the request session's rollback at teardown),
-    else a PostgreSQL autocommit session (no BEGIN/COMMIT round trips). The caller commits."""
-    if "db_session" in g:
-        yield db_session()
-        return
-    with runtime().db.autocommit_session() as session:
-        yield session
 
 
 def job_queues() -> JobQueues:
