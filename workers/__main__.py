@@ -51,13 +51,12 @@ def preload(process_runtime: Runtime) -> None:
     preload_mappings()
     for module_name in PRELOADED:
         importlib.import_module(module_name)
-    from sqlalchemy import text
-
     from workers import services
 
-    with process_runtime.db.session() as session:
-        session.execute(text("SELECT 1"))  # imports the dialect and the driver
-    process_runtime.db.dispose()  # each work horse opens its own connections
+    # Building the engine imports the dialect and the driver; no connection is opened (the
+    # worker still starts while the database is down, and each work horse connects itself).
+    driver = process_runtime.db.engine.dialect.driver
+    logging.getLogger(__name__).debug("database driver %s loaded", driver)
     services.message_sender(process_runtime)
     renderer = services.email_renderer(process_runtime)
     warm = getattr(renderer, "warm", None)

@@ -32,7 +32,7 @@ from app.core.store_settings import (
 )
 from app.db import Database
 from app.db.models import Customer, Enrollment, Store
-from sandbox.simulator.catalog import ProductSpec, build_catalog
+from sandbox.simulator.catalog import ProductSpec
 from sandbox.simulator.people import CustomerSpec
 from sandbox.simulator.plan import Shopper, Step, Visit
 from sandbox.simulator.report import RunReport
@@ -198,11 +198,6 @@ class World:
 def _next_scan(moment: datetime) -> datetime:
     mark = moment.replace(minute=BIRTHDAY_SCAN_MINUTE, second=0, microsecond=0)
     return mark if mark > moment else mark + timedelta(hours=1)
-
-
-def catalog(seed: int, count: int) -> tuple[ProductSpec, ...]:
-    """The simulator's seeded catalog."""
-    return build_catalog(seed, count)
 
 
 @contextmanager

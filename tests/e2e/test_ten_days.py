@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from app.core.policies import in_holdout
 from app.db.models import Enrollment, InboundEvent, IssuedDiscount, Message
+from sandbox.simulator.catalog import build_catalog
 from sandbox.simulator.plan import Cancel, ComeBack, Refund
 from tests.e2e.ten_days_scenario import (
     END,
@@ -34,7 +35,7 @@ from tests.e2e.ten_days_scenario import (
     Role,
     pool,
 )
-from tests.e2e.ten_days_world import World, catalog, living_world
+from tests.e2e.ten_days_world import World, living_world
 from workers.queues import ALL_QUEUES, JobQueues
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
@@ -51,7 +52,7 @@ def world(settings, committed_db, redis_client):
         committed_db,
         start=START,
         shop_timezone=SHOP_ZONE,
-        products=catalog(7, 16),
+        products=build_catalog(7, 16),
         customers=pool(),
     ) as running:
         yield running

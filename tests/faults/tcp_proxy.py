@@ -3,8 +3,8 @@ the app behind it while the suite's own connections (and the other helpers') car
 
 Modes: `open` forwards; `refuse` closes the listening socket (connection refused); `blackhole`
 accepts connections and never answers (a network partition). `cut()` drops every live
-connection; `drop_at_commit` drops a connection the moment its client sends COMMIT, so that
-transaction never reaches the server.
+connection; `drop_after` (bytes) drops a connection right after forwarding the client's message
+that contains them: the server got the statement, the client never gets its answer.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ import socket
 import threading
 from types import TracebackType
 
-COMMIT = b"COMMIT\x00"  # a simple-query message's text, as psycopg sends it
-
 
 class TcpProxy:
     """Forward 127.0.0.1:<port> to `upstream`, with faults on demand."""
@@ -22,8 +20,8 @@ class TcpProxy:
     def __init__(self, upstream: tuple[str, int]) -> None:
         self.upstream = upstream
         self.mode = "open"
-        self.drop_at_commit = False
-        self.commits_dropped = 0
+        self.drop_after: bytes | None = None
+        self.dropped = 0
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._listener: socket.socket | None = None
@@ -60,11 +58,11 @@ class TcpProxy:
     def _pump(self, source: socket.socket, target: socket.socket, from_client: bool) -> None:
         try:
             while data := source.recv(65536):
-                if from_client and self.drop_at_commit and COMMIT in data:
-                    self.drop_at_commit = False
-                    self.commits_dropped += 1
-                    break
                 target.sendall(data)
+                if from_client and self.drop_after and self.drop_after in data:
+                    self.drop_after = None
+                    self.dropped += 1
+                    break
         except OSError:
             pass
         self._close(source)

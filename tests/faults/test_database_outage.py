@@ -9,8 +9,10 @@ assertions, goes straight to the server. SQLite (the embedded default) has no ne
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -19,7 +21,14 @@ from sqlalchemy.engine import make_url
 from app.db import Database
 from app.db.models import Customer, InboundEvent
 from tests.e2e.test_shopify_webhooks import signed_post
-from tests.faults.support import SHOPIFY_TIMEOUT, FaultStack, customer_body, fault_stack
+from tests.faults.support import (
+    SHOPIFY_TIMEOUT,
+    FaultStack,
+    age_events,
+    customer_body,
+    fault_stack,
+    run_clock,
+)
 from tests.faults.tcp_proxy import TcpProxy
 from workers.queues import ALL_QUEUES, JobQueues
 
@@ -69,12 +78,15 @@ def deliver(stack: FaultStack, event_id: str = "evt-outage"):
 
 
 def assert_retry_lands_once(stack: FaultStack, proxy: TcpProxy, committed_db: Database) -> None:
+    """The platform's retry is answered 200 and the event is applied exactly once (a stored
+    event whose first delivery got a 503 is queued by the clock's sweep)."""
     proxy.restore()
     response, _ = deliver(stack)
     assert response.status_code == 200, response.text
     again, _ = deliver(stack)
     assert again.json()["status"] == "duplicate"
-    code, output = stack.run_worker("inbound")
+    age_events(stack, timedelta(minutes=3))
+    code, output = run_clock(stack, "requeue_stalled_events")
     assert code == 0, output
     with committed_db.session() as session:
         [event] = session.execute(select(InboundEvent)).scalars().all()
@@ -94,15 +106,21 @@ def test_a_refused_database_answers_503_and_the_retry_lands_once(proxied, commit
     assert_retry_lands_once(stack, proxy, committed_db)
 
 
-def test_a_connection_lost_at_commit_writes_nothing(proxied, committed_db) -> None:
+def test_a_connection_lost_mid_write_leaves_a_whole_event_or_none(proxied, committed_db) -> None:
     stack, proxy = proxied
-    proxy.drop_at_commit = True  # the INSERT reached the server; its COMMIT never does
+    # The server receives the INSERT; Nudge never hears back (whether it committed is unknown).
+    proxy.drop_after = b"INSERT INTO inbound_events"
 
     response, _ = deliver(stack)
 
-    assert proxy.commits_dropped == 1
+    assert proxy.dropped == 1
     assert response.status_code == 503, response.text
-    assert stored(committed_db) == 0 and nothing_queued(stack)
+    with committed_db.session() as session:
+        events = session.execute(select(InboundEvent)).scalars().all()
+        assert len(events) <= 1
+        for event in events:  # if it was written, it was written whole
+            assert json.loads(event.body) == json.loads(customer_body(1))
+            assert event.external_id == "customers/create:evt-outage"
     assert_retry_lands_once(stack, proxy, committed_db)
 
 

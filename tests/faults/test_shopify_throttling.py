@@ -93,8 +93,11 @@ def test_a_throttled_shop_and_a_token_expiring_mid_job_still_get_every_code(
         {1: lambda: stack.shop.sandbox.tokens.expire(domain), 2: lambda: empty_bucket(stack)},
     )
 
-    run_steps(stack)
+    code, output = stack.run_worker("steps")
 
+    assert code == 0, output
+    assert "throttled; waiting" in output  # paced inside the job ...
+    assert release_retries(stack.redis) == []  # ... so no step went back to the queue
     assert_one_code_and_one_email_each(stack, shoppers)
     assert count(stack, "throttled") >= 1  # refused once, then paced
     assert count(stack, "http 429") == 1
