@@ -9,13 +9,15 @@ and acknowledged (the clock's sweep queues it later); when the database is down 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from flask import abort, jsonify
 from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from app.core.inbox import Accepted, accept_event, accept_store_event
-from app.web.request_scope import job_queues, runtime
+from app.web.request_scope import db_session, has_request_session, job_queues, runtime
 from workers.queues import QueueUnavailable
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ def accept_webhook(
     headers: Mapping[str, str] | None = None,
 ) -> ResponseReturnValue:
     """Store a verified event once and queue its processing; 200 for new and duplicate alike."""
-    with runtime().db.autocommit_session() as session:
+    with _writer() as session:
         accepted = accept_event(
             session,
             platform=platform,
@@ -56,7 +58,7 @@ def accept_store_webhook(
 ) -> ResponseReturnValue:
     """`accept_webhook` for the store of `platform` at `domain`, found in the same statement;
     404 when there is no such store."""
-    with runtime().db.autocommit_session() as session:
+    with _writer() as session:
         accepted = accept_store_event(
             session,
             platform=platform,
@@ -70,6 +72,18 @@ def accept_store_webhook(
     if accepted is None:
         abort(404, description="no such shop")
     return _queued(accepted)
+
+
+@contextmanager
+def _writer() -> Iterator[Session]:
+    """The session that stores the event: the request's own when the view already opened one
+    (one connection per request, and its transaction is the one committed), else a fresh
+    autocommit session (the Shopify route: the insert is the request's only statement)."""
+    if has_request_session():
+        yield db_session()
+        return
+    with runtime().db.autocommit_session() as session:
+        yield session
 
 
 def _queued(accepted: Accepted) -> ResponseReturnValue:

@@ -23,6 +23,11 @@ def db_session() -> Session:
     return session
 
 
+def has_request_session() -> bool:
+    """True once this request has opened its session."""
+    return "db_session" in g
+
+
 def job_queues() -> JobQueues:
     """Enqueue functions bound to the process's Redis."""
     # One per app: JobQueues keeps its Queue objects, and building them per request shows.
