@@ -24,6 +24,14 @@ def store_connector(store: Store, runtime: Runtime) -> StoreConnector:
     return connect(runtime, store)
 
 
+def close_connector(connector: object) -> None:
+    """Close a connector's HTTP client when it has one. A worker run with --no-fork lives for
+    many jobs, so a connector left open would keep its pooled sockets until garbage collection."""
+    close = getattr(connector, "close", None)
+    if callable(close):
+        close()
+
+
 def message_sender(runtime: Runtime) -> MessageSender:
     """SendGrid, or SMTP when MAIL_BACKEND=smtp (development): `Runtime.mail_sender`."""
     return runtime.mail_sender

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from app.core import engine
 from app.core.discounts import stores_with_expired_codes
 from app.core.enrollment import stores_with_recipe
-from app.core.ports import ConnectorError
+from app.core.ports import ConnectorError, StoreConnector
 from app.db.base import utcnow
 from app.db.models import Store
 from workers import services
@@ -21,9 +22,20 @@ log = logging.getLogger(__name__)
 def run_step(enrollment_id: int, claim_token: str) -> str:
     """Run the step an enrollment was claimed for; returns what happened (sent, deferred, ...)."""
     runtime = current()
-    step_services = services.step_services(runtime)
-    with runtime.db.session() as session:
-        result = engine.run_step(session, enrollment_id, claim_token, step_services)
+    opened: list[StoreConnector] = []
+
+    def connector_for(store: Store) -> StoreConnector:
+        connector = services.store_connector(store, runtime)
+        opened.append(connector)
+        return connector
+
+    step_services = replace(services.step_services(runtime), connector_for=connector_for)
+    try:
+        with runtime.db.session() as session:
+            result = engine.run_step(session, enrollment_id, claim_token, step_services)
+    finally:
+        for connector in opened:
+            services.close_connector(connector)
     log.info("enrollment %s: %s %s", enrollment_id, result.outcome, result.detail)
     return result.outcome
 
@@ -67,10 +79,13 @@ def expire_discount_codes() -> int:
             store = session.get(Store, store_id)
             if store is None or not store.is_active:
                 continue
+            connector = None
             try:
                 connector = services.store_connector(store, runtime)
                 deleted += engine.expire_codes(session, store, connector, now)
             except ConnectorError as error:
                 # One store's outage must not stop the others; tomorrow's run tries again.
                 log.warning("store %s: expired codes not deleted: %s", store_id, error)
+            finally:
+                services.close_connector(connector)
     return deleted

@@ -14,6 +14,7 @@ from app.core.ports import ConnectorError
 from app.core.values import ShopUpdated
 from app.db.models import Store
 from connectors.shopify.connector import ShopifyConnector
+from workers import services
 from workers.connections import store_connector
 from workers.runtime import current, job, queues
 
@@ -45,7 +46,7 @@ def set_up_store(store_id: int) -> str:
             if isinstance(connector, ShopifyConnector):
                 _activate_pixel(connector, key, runtime.settings.app_url, domain)
         finally:
-            _close(connector)
+            services.close_connector(connector)
         sync.start(session, store)
         session.commit()
     for resource in sync.RESOURCES:
@@ -82,7 +83,7 @@ def backfill_resource(store_id: int, resource: str) -> str:
         try:
             outcome = sync.backfill(session, store, connector, resource, max_pages=PAGES_PER_JOB)
         finally:
-            _close(connector)
+            services.close_connector(connector)
         cursor = sync.progress(store, resource).get("cursor") or ""
     if outcome == "more":
         position = hashlib.sha256(cursor.encode()).hexdigest()[:16]
@@ -105,7 +106,7 @@ def reconcile_store(store_id: int) -> str:
         try:
             report = connector.ensure_webhooks(runtime.settings.app_url + WEBHOOK_PATH)
         finally:
-            _close(connector)
+            services.close_connector(connector)
     for resource in unfinished:
         queues().enqueue_backfill(store_id, resource, "resume")
     return f"created={len(report.created)} repaired={len(report.repaired)}"
@@ -122,12 +123,6 @@ def reconcile_all_stores() -> int:
         )
     job_queues = queues()
     return sum(1 for store_id in store_ids if job_queues.enqueue_webhook_reconcile(store_id))
-
-
-def _close(connector: object) -> None:
-    close = getattr(connector, "close", None)
-    if callable(close):
-        close()
 
 
 @job

@@ -91,6 +91,17 @@ def test_sweep_queues_one_job_per_due_step_and_the_worker_sends(runtime, due_ste
     assert enrollment_row(runtime).step == 2
 
 
+def test_a_step_job_closes_the_connector_it_opened(runtime, due_step, monkeypatch) -> None:
+    # A --no-fork worker runs many jobs in one process: an open connector would keep its
+    # pooled sockets until garbage collection.
+    connector, sender = due_step
+    closed: list[object] = []
+    monkeypatch.setattr(connector, "close", lambda: closed.append(connector), raising=False)
+    maintenance.sweep_due_enrollments()
+    work(runtime)
+    assert len(connector.codes) == 1 and closed == [connector]
+
+
 def test_a_step_job_delivered_twice_sends_once(runtime, due_step) -> None:
     connector, sender = due_step
     maintenance.sweep_due_enrollments()
