@@ -188,19 +188,13 @@ mutation NudgeDiscountFreeShippingUpdate($id: ID!, $input: DiscountCodeFreeShipp
 }
 """
 
-#: ≤ 250 codes a call ("Maximum: 250 codes"); asynchronous: poll the bulk creation until done.
+#: ≤ 250 codes a call ("Maximum: 250 codes"); asynchronous: `bulk_creations` polls them.
 DISCOUNT_CODES_BULK_ADD = """
 mutation NudgeDiscountCodesBulkAdd($discountId: ID!, $codes: [DiscountRedeemCodeInput!]!) {
   discountRedeemCodeBulkAdd(discountId: $discountId, codes: $codes) {
     bulkCreation { id done codesCount importedCount failedCount }
     userErrors { field code message }
   }
-}
-"""
-
-DISCOUNT_BULK_CREATION_STATUS = """
-query NudgeDiscountBulkCreationStatus($id: ID!) {
-  discountRedeemCodeBulkCreation(id: $id) { id done codesCount importedCount failedCount }
 }
 """
 
