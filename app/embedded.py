@@ -41,10 +41,34 @@ def stop_embedded_redis(instance_dir: Path) -> None:
     if not pid_path.exists():
         return
     try:
-        os.kill(int(pid_path.read_text().strip()), signal.SIGTERM)
+        pid = int(pid_path.read_text().strip())
+        os.kill(pid, signal.SIGTERM)
     except (ValueError, ProcessLookupError):
-        pass
+        pid = None
     (instance_dir / URL_FILE).unlink(missing_ok=True)
+    if pid is not None:
+        _wait_until_gone(pid, timeout=STOP_TIMEOUT)
+
+
+#: Seconds a stopping Redis gets to exit before it is killed.
+STOP_TIMEOUT = 10.0
+
+
+def _wait_until_gone(pid: int, timeout: float) -> None:
+    # The server daemonized itself, so it is not our child and cannot be waited for: poll it.
+    # Returning while it still runs would leave it behind whoever stops next (a busy machine
+    # takes a moment to shut Redis down).
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _start(instance_dir: Path) -> str:
