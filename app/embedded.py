@@ -35,16 +35,27 @@ def ensure_embedded_redis(instance_dir: Path) -> str:
         return url
 
 
-def stop_embedded_redis(instance_dir: Path) -> None:
-    """Stop the embedded Redis if this instance directory started one."""
+def stop_embedded_redis(instance_dir: Path, timeout: float = 10.0) -> None:
+    """Stop the embedded Redis if this instance directory started one, and wait (up to
+    `timeout` seconds) until it has exited."""
     pid_path = instance_dir / PID_FILE
     if not pid_path.exists():
         return
     try:
-        os.kill(int(pid_path.read_text().strip()), signal.SIGTERM)
+        pid = int(pid_path.read_text().strip())
+        os.kill(pid, signal.SIGTERM)
     except (ValueError, ProcessLookupError):
-        pass
+        pid = 0
     (instance_dir / URL_FILE).unlink(missing_ok=True)
+    # Redis saves its data before it exits (a moment on a busy machine): whoever stops it
+    # expects it gone, as the demo's "everything stopped" says.
+    deadline = time.monotonic() + timeout
+    while pid and time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
 
 
 def _start(instance_dir: Path) -> str:
