@@ -12,7 +12,7 @@ Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL): the workers are separate p
 database used is `<name>_send`, recreated each run; the `steps` queue of REDIS_URL is emptied
 first, so give the benchmark a Redis database of its own. Sizes: BENCH_EMAILS (10,000),
 BENCH_WORKERS (2), BENCH_SENDING_PLATFORM (woocommerce | shopify), BENCH_WORKER_FORK (1: RQ's
-forking Worker as deployed; 0: `--no-fork`).
+forking Worker; 0: `--no-fork`, as deployed).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """`python -m workers [queue ...]`: run an RQ worker for Nudge's queues.
 
 The worker builds its Runtime once, before forking; each job runs in a forked work horse with a
-session of its own (the engine drops inherited connections after fork). `--no-fork` runs jobs
-in the worker process itself (RQ's SimpleWorker): no fork and warm caches per job, several
-times the throughput (bench/README.md), at the cost of the isolation a horse gives. SIGTERM is
-a warm shutdown: the current job finishes, then the worker exits.
+session of its own (the engine drops inherited connections after fork). `--no-fork` (the
+Procfile's mode) runs jobs in the worker process itself (RQ's SimpleWorker): no fork and warm
+caches per job, several times the throughput (bench/README.md), at the cost of the isolation a
+horse gives. SIGTERM is a warm shutdown: the current job finishes, then the worker exits.
 """
 
 from __future__ import annotations

@@ -83,7 +83,7 @@ def start_app(env: dict[str, str], port: int, logs: Path) -> list[AppProcess]:
     processes = [start_process("web", web, env, logs)]
     for number, queues in enumerate(WORKER_QUEUES, start=1):
         name = f"demo-worker-{number}-{port}"
-        argv = [sys.executable, "-m", "workers", *queues, "--name", name]
+        argv = [sys.executable, "-m", "workers", *queues, "--no-fork", "--name", name]
         processes.append(start_process(f"worker-{number}", argv, env, logs))
     clock = [str(BIN / "rq"), "cron", "workers.cron", "--url", env["REDIS_URL"]]
     processes.append(start_process("clock", clock, env, logs))

@@ -11,15 +11,20 @@ import redis
 from app.config import Settings
 from app.db import Database
 from tests.faults.private_redis import PrivateRedis
-from tests.faults.support import FaultStack, fault_stack
+from tests.faults.support import FORK, FaultStack, fault_stack
 
 
 @pytest.fixture
 def stack(
-    settings: Settings, committed_db: Database, redis_client: redis.Redis
+    request: pytest.FixtureRequest,
+    settings: Settings,
+    committed_db: Database,
+    redis_client: redis.Redis,
 ) -> Iterator[FaultStack]:
-    """Nudge over HTTP, a sandbox shop with Nudge installed, a sandbox SendGrid account."""
-    with fault_stack(settings, committed_db) as running:
+    """Nudge over HTTP, a sandbox shop with Nudge installed, a sandbox SendGrid account; its
+    workers fork unless the test is parametrized otherwise (`support.in_both_worker_modes`)."""
+    worker_mode = getattr(request, "param", FORK)
+    with fault_stack(settings, committed_db, worker_mode) as running:
         yield running
 
 

@@ -1,5 +1,5 @@
-"""`python -m tests.faults.killable_worker POINT [queues] [--burst]`: the real worker, SIGKILLed
-at one named point of a step.
+"""`python -m tests.faults.killable_worker POINT [queues] [--burst] [--no-fork]`: the real
+worker, SIGKILLed at one named point of a step.
 
 It is `python -m workers` with one seam replaced: `workers.services.checkpoint` (the product's
 fault-injection point, called at each named point of a step) kills the process there. POINT is a
@@ -9,6 +9,7 @@ or `inbound_ingested` (an inbound event's changes are made, not committed).
 
 The kill takes the work horse (the forked process running the job) and its parent, the worker,
 both at once, as a host crash or the OOM killer would: no handler, no clean-up, no Redis update.
+A `--no-fork` worker runs the job itself: the kill takes that one process.
 """
 
 from __future__ import annotations
@@ -22,10 +23,16 @@ from typing import Any
 import workers.services as services
 from app.runtime import Runtime
 
+#: The worker's pid; a forked work horse inherits it and has a pid of its own.
+WORKER_PID = os.getpid()
+
 
 def die() -> None:
-    """SIGKILL the worker (the horse's parent) and then this horse."""
-    os.kill(os.getppid(), signal.SIGKILL)
+    """SIGKILL the worker and, if this is its work horse, this horse too."""
+    if os.getpid() != WORKER_PID:
+        # A horse: its parent is the worker. A --no-fork worker's parent is whoever started it
+        # (the test), which must live on.
+        os.kill(os.getppid(), signal.SIGKILL)
     os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -1,10 +1,12 @@
 """The fault tests' stack: Nudge over HTTP, a sandbox Shopify shop with Nudge installed, a sandbox
-SendGrid account, and real worker processes (`python -m workers`) on the test's database and Redis.
+SendGrid account, and real worker processes (`python -m workers`, forking or `--no-fork`) on the
+test's database and Redis.
 
 Time is the one thing these tests fake: RQ notices a dead worker's job when its heartbeat expires
-(90 s) and the reaper waits 10 minutes before it calls a claim stale. Instead of waiting, the
-tests run RQ's and Nudge's own recovery code with the clock moved forward (`abandon_dead_jobs`,
-`release_retries`, `age_claims`), which is exactly what the running system does later.
+(90 s; a --no-fork worker's, the job's timeout + 60 s) and the reaper waits 10 minutes before it
+calls a claim stale. Instead of waiting, the tests run RQ's and Nudge's own recovery code with
+the clock moved forward (`abandon_dead_jobs`, `release_retries`, `age_claims`), which is exactly
+what the running system does later.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import redis
 from rq.job import Job
 from sqlalchemy import select
@@ -53,6 +56,10 @@ SENDING_SETTINGS: dict[str, Any] = {
 SHOPPER = customer_data(1, first_name="Ada")
 #: Shopify gives up on a delivery that takes longer than this.
 SHOPIFY_TIMEOUT = 5.0
+#: How `python -m workers` runs jobs: in a forked work horse each, or in the worker itself.
+FORK, NO_FORK = "fork", "no-fork"
+#: Run a test once per worker mode (the `stack` fixture's workers run in that mode).
+in_both_worker_modes = pytest.mark.parametrize("stack", [FORK, NO_FORK], indirect=True)
 
 
 def customer_body(number: int) -> bytes:
@@ -71,6 +78,7 @@ class FaultStack:
     sendgrid: RunningSandbox
     redis: redis.Redis
     domain: str
+    worker_mode: str = FORK
 
     @property
     def database(self) -> Any:
@@ -95,10 +103,12 @@ class FaultStack:
         )
 
     def start_worker(self, *queues: str, kill_at: str | None = None) -> subprocess.Popen[str]:
-        """A burst worker process (in its own session, so the test can kill it and its horse)."""
+        """A burst worker process in this stack's mode (in its own session, so the test can kill
+        it and its horse)."""
         module = ["-m", "tests.faults.killable_worker", kill_at] if kill_at else ["-m", "workers"]
+        mode = ["--no-fork"] if self.worker_mode == NO_FORK else []
         return subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, *module, *(queues or ALL_QUEUES), "--burst"],
+            [sys.executable, *module, *(queues or ALL_QUEUES), "--burst", *mode],
             env=self.env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -136,15 +146,18 @@ class FaultStack:
 
 
 @contextmanager
-def fault_stack(settings: Settings, database: Database, **sandbox: Any) -> Iterator[FaultStack]:
-    """Serve the stack on `settings`' database and Redis for one test."""
+def fault_stack(
+    settings: Settings, database: Database, worker_mode: str = FORK, **sandbox: Any
+) -> Iterator[FaultStack]:
+    """Serve the stack on `settings`' database and Redis for one test; its workers run in
+    `worker_mode`."""
     with shopify_stack(settings, database) as shop, running_sandbox(**sandbox) as sendgrid:
         domain = install_shop(shop, "faults")
         connection = redis.Redis.from_url(settings.redis_url)
         # The install queued the store's setup and backfill; these tests are about what follows.
         connection.flushdb()
         try:
-            yield FaultStack(shop, sendgrid, connection, domain)
+            yield FaultStack(shop, sendgrid, connection, domain, worker_mode)
         finally:
             connection.close()
 
@@ -212,6 +225,14 @@ def abandon_dead_jobs(connection: redis.Redis) -> None:
     later = time.time() + 600
     for name in ALL_QUEUES:
         queues.queue(name).started_job_registry.cleanup(timestamp=later)
+
+
+def seconds_until_abandoned(connection: redis.Redis, queue: str) -> float:
+    """How long RQ waits before it calls the jobs a dead worker held on `queue` abandoned: until
+    the last heartbeat it wrote for them expires."""
+    registry = JobQueues(connection).queue(queue).started_job_registry
+    scores = [score for _member, score in connection.zrange(registry.key, 0, -1, withscores=True)]
+    return max(scores) - time.time()
 
 
 def release_retries(connection: redis.Redis) -> list[str]:

@@ -1,7 +1,8 @@
 """Stuck work is recovered: jobs abandoned by dead workers run again, and enrollments stuck in
 "claimed" are released (or failed, visibly, after five claims), never run twice.
 
-Workers are real processes SIGKILLed mid-job (tests/faults/killable_worker.py). Recovery is
+Workers are real processes SIGKILLed mid-job (tests/faults/killable_worker.py), forking ones and
+`--no-fork` ones (which run the job in the worker process itself). Recovery is
 RQ's abandoned-job handling and the clock's jobs (workers/maintenance.py), run with the clock
 moved forward (tests/faults/support.py says how).
 """
@@ -28,6 +29,7 @@ from tests.faults.support import (
     claim_and_queue,
     code_rows,
     customer_body,
+    in_both_worker_modes,
     release_retries,
     run_clock,
 )
@@ -64,6 +66,7 @@ def assert_event_applied_once(stack: FaultStack) -> None:
     assert [customer.email for customer in stack.rows(Customer)] == ["outage7@example.com"]
 
 
+@in_both_worker_modes
 def test_an_event_job_abandoned_by_a_dead_worker_runs_again(stack: FaultStack) -> None:
     job_id = deliver_event(stack)
     kill_the_worker(stack, "inbound", "inbound_ingested")
@@ -79,6 +82,7 @@ def test_an_event_job_abandoned_by_a_dead_worker_runs_again(stack: FaultStack) -
     assert_event_applied_once(stack)
 
 
+@in_both_worker_modes
 def test_an_event_whose_job_failed_for_good_is_queued_again_by_the_clock(
     stack: FaultStack,
 ) -> None:
@@ -95,6 +99,7 @@ def test_an_event_whose_job_failed_for_good_is_queued_again_by_the_clock(
     assert_event_applied_once(stack)
 
 
+@in_both_worker_modes
 def test_a_claim_whose_worker_died_is_released_and_the_step_runs_once(stack: FaultStack) -> None:
     abandoned_cart_due_for_the_code_step(stack)
     job_id = claim_and_queue(stack)
@@ -138,6 +143,7 @@ def test_a_claim_whose_job_is_still_waiting_is_left_alone(stack: FaultStack) -> 
     assert len(stack.emails()) == 1
 
 
+@in_both_worker_modes
 def test_a_step_that_keeps_killing_its_worker_fails_after_five_claims(stack: FaultStack) -> None:
     enrollment_id = abandoned_cart_due_for_the_code_step(stack)
     with stack.database.session() as session:

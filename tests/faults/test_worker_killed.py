@@ -2,9 +2,11 @@
 the shop and one email at SendGrid.
 
 The step is the abandoned-cart reminder that carries the shopper's unique code, run by
-`python -m workers` against a sandbox Shopify and a sandbox SendGrid. The worker and its work
-horse die together (no handler runs, Redis still says the job is running); RQ's abandoned-job
-handling then retries the job, as it does 90 s after a worker's heartbeat stops.
+`python -m workers` against a sandbox Shopify and a sandbox SendGrid, in both worker modes: the
+worker and its work horse die together, or the `--no-fork` worker running the job dies (no
+handler runs, Redis still says the job is running). RQ's abandoned-job handling then retries
+the job, as it does once the dead worker's last heartbeat expires: 90 s later, or the job's
+timeout + 60 s later for a --no-fork worker, which cannot beat while it runs a job.
 """
 
 from __future__ import annotations
@@ -14,18 +16,28 @@ import signal
 import pytest
 
 from tests.faults.support import (
+    FORK,
+    NO_FORK,
     FaultStack,
     abandon_dead_jobs,
     abandoned_cart_due_for_the_code_step,
     claim_and_queue,
     code_rows,
+    in_both_worker_modes,
     kill_process_tree,
     message_rows,
     release_retries,
+    seconds_until_abandoned,
     wait_for,
 )
+from workers.queues import STEPS
 
 pytestmark = pytest.mark.slow
+
+#: When RQ calls a dead worker's step job abandoned: a forking worker beats every 30 s for
+#: 90 s; a --no-fork worker beats once, as it takes the job, for the job's timeout (RQ's default,
+#: 180 s) + 60 s.
+ABANDONED_AFTER = {FORK: 90, NO_FORK: 240}
 
 
 def recover(stack: FaultStack, job_id: str) -> None:
@@ -48,6 +60,7 @@ def assert_one_code_and_one_email(stack: FaultStack) -> None:
     assert [m.step for m in message_rows(stack)] == [0, 1]
 
 
+@in_both_worker_modes
 @pytest.mark.parametrize(
     "point",
     [
@@ -67,6 +80,8 @@ def test_a_worker_killed_at_any_point_leaves_one_code_and_one_email(
 
     assert code == -signal.SIGKILL, output
     assert stack.enrollment().state == "claimed"
+    waits = seconds_until_abandoned(stack.redis, STEPS)
+    assert ABANDONED_AFTER[stack.worker_mode] - 20 < waits <= ABANDONED_AFTER[stack.worker_mode]
     recover(stack, job_id)
     assert_one_code_and_one_email(stack)
     [_first, second] = message_rows(stack)
@@ -74,6 +89,7 @@ def test_a_worker_killed_at_any_point_leaves_one_code_and_one_email(
     assert second.status == ("sending" if point == "provider_answered" else "sent")
 
 
+@in_both_worker_modes
 def test_a_worker_killed_while_sendgrid_holds_the_request_sends_once(stack: FaultStack) -> None:
     abandoned_cart_due_for_the_code_step(stack)
     job_id = claim_and_queue(stack)

@@ -55,13 +55,14 @@ def test_permanent_errors_fail_once_without_retries(redis_client, func: str) -> 
 
 
 @pytest.mark.slow
-def test_sigterm_lets_the_running_job_finish(settings, redis_client, tmp_path) -> None:
+@pytest.mark.parametrize("mode", [[], ["--no-fork"]], ids=["fork", "no-fork"])
+def test_sigterm_lets_the_running_job_finish(settings, redis_client, tmp_path, mode) -> None:
     marker = tmp_path / "done.txt"
     JobQueues(redis_client).queue(DEFAULT).enqueue(
         "tests.jobs_for_tests.sleep_then_write", args=(str(marker), 2.0)
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "workers", DEFAULT],
+        [sys.executable, "-m", "workers", DEFAULT, *mode],
         env=worker_env(settings),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
