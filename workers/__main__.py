@@ -24,8 +24,9 @@ from workers import handlers, runtime
 from workers.queues import ALL_QUEUES, JOB_MODULES, JobQueues
 from workers.serializer import JobSerializer
 
-#: Modules jobs import lazily besides the job modules themselves (workers.queues.JOB_MODULES):
-#: the connectors and the mail sender. (Not workers.cron: importing it registers the clock's jobs.)
+#: Modules jobs import lazily besides the job modules themselves (workers.queues.JOB_MODULES)
+#: and the connectors' mappings: the connectors and the mail sender. (Not workers.cron:
+#: importing it registers the clock's jobs.)
 PRELOADED = (
     "workers.credentials",
     "workers.connections",
@@ -35,22 +36,15 @@ PRELOADED = (
 )
 
 
-def preload_mappings() -> None:
-    """Import every job module and connector mapping now, and build the event router: each
-    job runs in a forked work horse, which would otherwise import them again for every job
-    (0.3-0.7 s a job, measured by bench/event_processing.py and py-spy)."""
-    for module_name in (*JOB_MODULES, *EVENT_MAPPERS.values(), *MESSAGE_EVENT_MAPPERS.values()):
+def preload(process_runtime: Runtime) -> None:
+    """Do once, before the first job, what every job would otherwise redo (in a forked work
+    horse, for every job): import the job, mapping and connector modules, build the event
+    router, load the database driver, build the mail sender and compile the email templates.
+    Profiled (issue 10): without it a job spent 0.3-0.7 s importing."""
+    mappings = (*EVENT_MAPPERS.values(), *MESSAGE_EVENT_MAPPERS.values())
+    for module_name in (*JOB_MODULES, *mappings, *PRELOADED):
         importlib.import_module(module_name)
     handlers.router()
-
-
-def preload(process_runtime: Runtime) -> None:
-    """Do once, before forking, what every job would otherwise redo in its work horse: import
-    the job and connector modules, load the database driver, build the mail sender and compile
-    the email templates. Profiled (issue 10): without it a step job spent ~0.5 s importing."""
-    preload_mappings()
-    for module_name in PRELOADED:
-        importlib.import_module(module_name)
     from workers import services
 
     # Building the engine imports the dialect and the driver; no connection is opened (the

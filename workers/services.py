@@ -7,6 +7,8 @@ functions with the recording fakes of tests/fakes.py.
 
 from __future__ import annotations
 
+import functools
+
 from app.config import PROJECT_ROOT
 from app.core.messaging.contracts import EmailRenderer, LinkSigner
 from app.core.ports import MessageSender, StoreConnector
@@ -37,19 +39,17 @@ def message_sender(runtime: Runtime) -> MessageSender:
     return runtime.mail_sender
 
 
-#: One renderer per process: its compiled templates are reused by every job (and a worker
-#: warms it before forking, so each forked job inherits them compiled).
-_renderers: dict[str, EmailRenderer] = {}
-
-
 def email_renderer(runtime: Runtime) -> EmailRenderer:
-    """The Jinja renderer of templates/emails (one per process)."""
+    """The Jinja renderer of templates/emails: one per process, so its compiled templates
+    serve every job (a worker warms it before its first job)."""
+    return _template_renderer()
+
+
+@functools.cache
+def _template_renderer() -> EmailRenderer:
     from app.core.messaging.render import TemplateRenderer
 
-    renderer = _renderers.get(str(TEMPLATES_DIR))
-    if renderer is None:
-        renderer = _renderers[str(TEMPLATES_DIR)] = TemplateRenderer(TEMPLATES_DIR)
-    return renderer
+    return TemplateRenderer(TEMPLATES_DIR)
 
 
 def link_signer(runtime: Runtime) -> LinkSigner:

@@ -38,11 +38,7 @@ def normalize_email(email: str | None) -> str | None:
 
 def upsert_customer(session: Session, store: Store, data: CustomerData) -> Customer:
     """Create or update a customer; a guest row with the same email is adopted, not duplicated."""
-    customer = session.execute(
-        select(Customer).where(
-            Customer.store_id == store.id, Customer.platform_id == data.platform_id
-        )
-    ).scalar_one_or_none()
+    customer = _customer(session, store, data.platform_id)
     email = normalize_email(data.email)
     if customer is None and email:
         customer = find_guest(session, store, email)
@@ -79,11 +75,7 @@ def change_consent(session: Session, store: Store, event: CustomerConsentChanged
     """Apply a consent change reported on its own; an older report than the one held is
     ignored. A customer not mirrored yet is created with it (their customers/create, which
     carries no consent, fills in the rest)."""
-    customer = session.execute(
-        select(Customer).where(
-            Customer.store_id == store.id, Customer.platform_id == event.platform_id
-        )
-    ).scalar_one_or_none()
+    customer = _customer(session, store, event.platform_id)
     if customer is None:
         data = CustomerData(
             platform_id=event.platform_id,
@@ -100,6 +92,12 @@ def change_consent(session: Session, store: Store, event: CustomerConsentChanged
         customer.consent_updated_at = event.consent_updated_at or customer.consent_updated_at
         session.flush()
     return customer
+
+
+def _customer(session: Session, store: Store, platform_id: str) -> Customer | None:
+    return session.execute(
+        select(Customer).where(Customer.store_id == store.id, Customer.platform_id == platform_id)
+    ).scalar_one_or_none()
 
 
 def find_guest(session: Session, store: Store, email: str) -> Customer | None:

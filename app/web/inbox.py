@@ -9,12 +9,12 @@ and acknowledged (the clock's sweep queues it later); when the database is down 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import nullcontext
+from typing import Any
 
 from flask import abort, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy.orm import Session
 
 from app.core.inbox import Accepted, accept_event, accept_store_event
 from app.web.request_scope import db_session, has_request_session, job_queues, runtime
@@ -33,17 +33,15 @@ def accept_webhook(
     headers: Mapping[str, str] | None = None,
 ) -> ResponseReturnValue:
     """Store a verified event once and queue its processing; 200 for new and duplicate alike."""
-    with _writer() as session:
-        accepted = accept_event(
-            session,
-            platform=platform,
-            store_id=store_id,
-            external_id=external_id,
-            topic=topic,
-            body=body.decode("utf-8", errors="replace"),
-            headers=headers,
-        )
-        session.commit()
+    accepted = _stored(
+        accept_event,
+        platform=platform,
+        store_id=store_id,
+        external_id=external_id,
+        topic=topic,
+        body=body,
+        headers=headers,
+    )
     return _queued(accepted)
 
 
@@ -58,36 +56,38 @@ def accept_store_webhook(
 ) -> ResponseReturnValue:
     """`accept_webhook` for the store of `platform` at `domain`, found in the same statement;
     404 when there is no such store."""
-    with _writer() as session:
-        accepted = accept_store_event(
-            session,
-            platform=platform,
-            domain=domain,
-            external_id=external_id,
-            topic=topic,
-            body=body.decode("utf-8", errors="replace"),
-            headers=headers,
-        )
-        session.commit()
-    if accepted is None:
-        abort(404, description="no such shop")
+    accepted = _stored(
+        accept_store_event,
+        platform=platform,
+        domain=domain,
+        external_id=external_id,
+        topic=topic,
+        body=body,
+        headers=headers,
+    )
     return _queued(accepted)
 
 
-@contextmanager
-def _writer() -> Iterator[Session]:
-    """The session that stores the event: the request's own when the view already opened one
-    (one connection per request, and its transaction is the one committed), else a fresh
+def _stored(
+    accept: Callable[..., Accepted | None], *, body: bytes, **fields: Any
+) -> Accepted | None:
+    """Run `accept` and commit, in the request's own session when the view already opened one
+    (one connection per request, its transaction the one committed), else in a fresh
     autocommit session (the Shopify route: the insert is the request's only statement)."""
-    if has_request_session():
-        yield db_session()
-        return
-    with runtime().db.autocommit_session() as session:
-        yield session
+    scope = (
+        nullcontext(db_session()) if has_request_session() else runtime().db.autocommit_session()
+    )
+    with scope as session:
+        accepted = accept(session, body=body.decode("utf-8", errors="replace"), **fields)
+        session.commit()
+    return accepted
 
 
-def _queued(accepted: Accepted) -> ResponseReturnValue:
-    """Queue a newly stored event; the answer for new and duplicate alike."""
+def _queued(accepted: Accepted | None) -> ResponseReturnValue:
+    """Queue a newly stored event; the answer for new and duplicate alike (404 when the event
+    named no known store)."""
+    if accepted is None:
+        abort(404, description="no such shop")
     if not accepted.created:
         return jsonify(status="duplicate", event=accepted.event_id), 200
     try:
