@@ -319,3 +319,17 @@ def run_clock(stack: FaultStack, *jobs: str, queues: tuple[str, ...] = ()) -> tu
 def age_events(stack: FaultStack, by: timedelta) -> None:
     """Stored events look `by` older (the sweep re-queues those waiting over 2 minutes)."""
     _age(stack, InboundEvent, "received_at", by)
+
+
+def assert_one_code_and_one_email(stack: FaultStack) -> None:
+    """After recovery: one email at SendGrid carrying the one code issued in the shop, and the
+    abandoned cart's last reminder next."""
+    [email] = stack.emails()
+    [code] = code_rows(stack)
+    assert code.status == "issued"
+    assert stack.shop_codes() == [code.code]
+    sent = stack.sendgrid.control("GET", f"/messages/{email['sg_message_id']}").json()
+    assert code.code in sent["html"]
+    enrollment = stack.enrollment()
+    assert (enrollment.state, enrollment.step) == ("active", 2)  # the last reminder is next
+    assert [m.step for m in message_rows(stack)] == [0, 1]

@@ -26,8 +26,8 @@ from tests.faults.support import (
     abandoned_cart_due_for_the_code_step,
     age_claims,
     age_events,
+    assert_one_code_and_one_email,
     claim_and_queue,
-    code_rows,
     customer_body,
     in_both_worker_modes,
     release_retries,
@@ -117,11 +117,7 @@ def test_a_claim_whose_worker_died_is_released_and_the_step_runs_once(stack: Fau
     code, output = run_clock(stack, "reap_stale_claims", "sweep_due_enrollments")
 
     assert code == 0, output
-    [_email] = stack.emails()
-    [discount] = code_rows(stack)
-    assert discount.status == "issued" and stack.shop_codes() == [discount.code]
-    enrollment = stack.enrollment()
-    assert (enrollment.state, enrollment.step) == ("active", 2)
+    assert_one_code_and_one_email(stack)
 
 
 def test_a_claim_whose_job_is_still_waiting_is_left_alone(stack: FaultStack) -> None:

@@ -20,8 +20,8 @@ from tests.faults.support import (
     abandoned_cart_due_for_the_code_step,
     age_claims,
     age_events,
+    assert_one_code_and_one_email,
     claim_and_queue,
-    code_rows,
     customer_body,
     fault_stack,
     on_redis,
@@ -108,11 +108,7 @@ def test_a_claimed_and_queued_step_survives_a_redis_flush(
         age_claims(stack, timedelta(minutes=11))
         code, output = run_clock(stack, "reap_stale_claims", "sweep_due_enrollments")
         assert code == 0, output
-        [email] = stack.emails()
-        [discount] = code_rows(stack)
-        assert discount.status == "issued" and stack.shop_codes() == [discount.code]
-        enrollment = stack.enrollment()
-        assert (enrollment.state, enrollment.step) == ("active", 2)
+        assert_one_code_and_one_email(stack)
 
 
 def test_every_scheduled_step_is_in_the_database_not_only_in_redis(
@@ -147,7 +143,5 @@ def test_a_retry_waiting_in_redis_survives_a_flush(
         code, output = run_clock(stack, "reap_stale_claims", "sweep_due_enrollments")
 
         assert code == 0, output
-        [_email] = stack.emails()
-        [discount] = code_rows(stack)
-        assert discount.status == "issued" and stack.shop_codes() == [discount.code]
+        assert_one_code_and_one_email(stack)
         assert [message.status for message in stack.rows(Message)] == ["sent", "sent"]

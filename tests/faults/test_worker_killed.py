@@ -21,8 +21,8 @@ from tests.faults.support import (
     FaultStack,
     abandon_dead_jobs,
     abandoned_cart_due_for_the_code_step,
+    assert_one_code_and_one_email,
     claim_and_queue,
-    code_rows,
     in_both_worker_modes,
     kill_process_tree,
     message_rows,
@@ -46,18 +46,6 @@ def recover(stack: FaultStack, job_id: str) -> None:
     assert release_retries(stack.redis) == [job_id]
     code, output = stack.run_worker("steps")
     assert code == 0, output
-
-
-def assert_one_code_and_one_email(stack: FaultStack) -> None:
-    [email] = stack.emails()
-    [code] = code_rows(stack)
-    assert code.status == "issued"
-    assert stack.shop_codes() == [code.code]
-    sent = stack.sendgrid.control("GET", f"/messages/{email['sg_message_id']}").json()
-    assert code.code in sent["html"]
-    enrollment = stack.enrollment()
-    assert (enrollment.state, enrollment.step) == ("active", 2)  # the last reminder is next
-    assert [m.step for m in message_rows(stack)] == [0, 1]
 
 
 @in_both_worker_modes
