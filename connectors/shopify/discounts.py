@@ -139,9 +139,9 @@ class DiscountWriter:
         raise_user_errors(payload, "creating the parent discount")
         node = payload.get("codeDiscountNode") or {}
         discount = node.get("codeDiscount") or {}
-        seeds = [item for item in nodes(discount.get("codes")) if item.get("code") == code]
+        created = any(item.get("code") == code for item in nodes(discount.get("codes")))
         parent = _Parent(str(node["id"]), timestamp(discount.get("endsAt")))
-        return parent, [IssuedCode(code, code_ref(parent.id, code)) for _item in seeds]
+        return parent, [IssuedCode(code, code_ref(parent.id, code))] if created else []
 
     def _start_add(self, parent: _Parent, chunk: Sequence[CodeRequest]) -> str:
         """Start one bulk creation; returns its id (it runs asynchronously)."""
