@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from app.db import Database
 from app.db.migrations import upgrade_to_head
 from app.db.models import Store
 from app.embedded import ensure_embedded_redis, stop_embedded_redis
+from sandbox.demo.environment import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 #: What Procfile's `web` line runs.
@@ -91,14 +91,6 @@ def add_store(database: Database, **values: object) -> tuple[int, str]:
         session.add(store)
         session.flush()
         return store.id, domain
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _environ(variables: Mapping[str, str]) -> dict[str, str]:

