@@ -21,7 +21,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
 
@@ -58,6 +58,16 @@ class Delivery:
     attempts: int = field(compare=False, default=0)
 
 
+class Target(NamedTuple):
+    """Where one topic is delivered, and what its subscription asked to receive."""
+
+    uri: str
+    subscription_id: int | None = None
+    name: str | None = None
+    include_fields: tuple[str, ...] = ()
+    metafield_namespaces: tuple[str, ...] = ()
+
+
 class WebhookDispatcher:
     """Queue + worker thread delivering webhooks with retries."""
 
@@ -74,23 +84,25 @@ class WebhookDispatcher:
         self.out_of_order = False
         self.log: list[dict[str, Any]] = []
 
-    def targets(
-        self, shop: Shop, topic: str
-    ) -> list[tuple[str, int | None, str | None, list[str], list[str]]]:
-        """(uri, subscription id, name, includeFields, metafieldNamespaces) for every address
-        of `topic` in `shop`."""
-        found: list[tuple[str, int | None, str | None, list[str], list[str]]] = []
+    def targets(self, shop: Shop, topic: str) -> list[Target]:
+        """Every address of `topic` in `shop`: the app's own (shopify.app.toml) and the API's."""
+        found: list[Target] = []
         compliance = topic in COMPLIANCE_TOPICS
         if shop.installed or compliance:
             for app_subscription in self._sandbox.config.subscriptions():
                 if topic in app_subscription.topics:
-                    found.append((app_subscription.uri, None, None, [], []))
+                    found.append(Target(app_subscription.uri))
         if shop.installed and not compliance:
             for sub in shop.subscriptions.values():
                 if sub["topic"] == topic_enum(topic):
-                    namespaces = list(sub.get("metafield_namespaces") or [])
                     found.append(
-                        (sub["uri"], sub["id"], sub["name"], sub["include_fields"], namespaces)
+                        Target(
+                            sub["uri"],
+                            sub["id"],
+                            sub["name"],
+                            tuple(sub["include_fields"]),
+                            tuple(sub.get("metafield_namespaces") or ()),
+                        )
                     )
         return found
 
