@@ -11,8 +11,8 @@ rendered emails, one request each, from one process (what the provider round tri
 Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL): the workers are separate processes. The
 database used is `<name>_send`, recreated each run; the `steps` queue of REDIS_URL is emptied
 first, so give the benchmark a Redis database of its own. Sizes: BENCH_EMAILS (10,000),
-BENCH_WORKERS (2), BENCH_SENDING_PLATFORM (woocommerce | shopify), BENCH_WORKER_FORK (1: RQ's
-forking Worker; 0: `--no-fork`, as deployed).
+BENCH_WORKERS (2), BENCH_SENDING_PLATFORM (woocommerce | shopify), BENCH_WORKER_FORK (0, the
+default: `--no-fork`, as the Procfile runs them; 1: RQ's forking Worker).
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ TIMEOUT_S = 1800
 
 
 def _fork() -> bool:
-    """BENCH_WORKER_FORK=0 runs the workers with --no-fork (RQ's SimpleWorker)."""
-    return os.environ.get("BENCH_WORKER_FORK", "1") != "0"
+    """BENCH_WORKER_FORK=1 runs forking workers; by default they run with --no-fork (RQ's
+    SimpleWorker), as deployed."""
+    return os.environ.get("BENCH_WORKER_FORK", "0") == "1"
 
 
 def _sizes() -> tuple[int, int, str]:
