@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from rq.job import Job, JobStatus
 
-from app.core.inbox import stalled_event_ids
+from app.core.inbox import count_stalled_untried_events, stalled_event_ids
 from app.core.messaging.engagement import purge_processed_events
 from app.core.retention import (
     prune_inbound_bodies,
@@ -21,7 +21,8 @@ from workers.runtime import current, job, queues
 
 log = logging.getLogger(__name__)
 
-#: An event still "received" after this long has no live job: Redis lost it or never had it.
+#: An event still "received" after this long has no live drain or job: Redis lost it or never
+#: had it.
 STALL_AFTER = timedelta(minutes=2)
 _FINISHED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
 #: Due steps claimed per statement, and at most this many statements per tick.
@@ -34,11 +35,16 @@ CLAIM_FORCE_AFTER = timedelta(hours=3)
 
 @job
 def requeue_stalled_events() -> int:
-    """Hand events stored while Redis was down (or whose job died) back to the workers."""
+    """Hand events stored while Redis was down (or whose job died) back to the workers: a drain
+    for those never tried, their own retrying job for those that failed before. Returns how
+    many were handed over."""
     with current().db.session() as session:
+        untried = count_stalled_untried_events(session, older_than=STALL_AFTER)
         event_ids = stalled_event_ids(session, older_than=STALL_AFTER)
     job_queues = queues()
-    requeued = 0
+    if untried:
+        job_queues.wake_inbound_drain()
+    requeued = untried
     for event_id in event_ids:
         existing = Job.fetch_many([f"inbound-{event_id}"], connection=job_queues.connection)[0]
         if existing is not None and existing.get_status(refresh=False) not in _FINISHED:

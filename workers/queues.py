@@ -3,14 +3,15 @@
 Jobs take primitive ids and are serialised as JSON, so a stray object fails at enqueue time.
 Every job id is a business key (`inbound-<event id>`, `step-<enrollment>-<step>`), so enqueuing
 the same work twice while it waits is refused by RQ, and the database's unique keys stop what
-gets past that.
+gets past that. Drains of new inbound events are the exception: they carry no work of their own
+(the database says which events wait), so any number may run and one waiting is enough.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+import uuid
 from datetime import timedelta
 
 import redis
@@ -28,6 +29,11 @@ STEPS = "steps"
 DEFAULT = "default"
 BULK = "bulk"
 ALL_QUEUES = (INBOUND, STEPS, DEFAULT, BULK)
+
+#: Set while a drain of inbound events waits in the queue (`JobQueues.wake_inbound_drain`).
+INBOUND_WAKE_KEY = "nudge:inbound:drain-queued"
+#: Longer than a drain normally waits for a worker; a lost drain's flag expires after it.
+INBOUND_WAKE_TTL = 30
 
 #: Retries with backoff for transient faults; RateLimited overrides the wait with its own.
 INBOUND_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
@@ -78,7 +84,8 @@ class JobQueues:
         return self._queues[name]
 
     def enqueue_inbound_event(self, event_id: int) -> Job | None:
-        """Process one stored inbound event."""
+        """Process one stored inbound event by itself: the retry of one that failed in a drain,
+        a replay, the sweep of stalled ones. New events wake a drain instead."""
         return self._enqueue(
             INBOUND,
             "workers.events.process_inbound_event",
@@ -86,6 +93,34 @@ class JobQueues:
             job_id=f"inbound-{event_id}",
             retry=INBOUND_RETRY,
         )
+
+    def wake_inbound_drain(self) -> Job | None:
+        """Make sure a drain of stored events is queued (`workers.events.drain_inbound_events`).
+
+        One SET NX per call: while a drain waits in the queue the flag is set and nothing else
+        is sent; the drain clears it as it starts, so an event stored after that wakes the next
+        one. The flag expires, so a drain lost with Redis does not silence the wake-ups.
+        """
+        try:
+            if not self.connection.set(INBOUND_WAKE_KEY, 1, nx=True, ex=INBOUND_WAKE_TTL):
+                return None
+        except redis.RedisError as error:
+            raise QueueUnavailable(f"could not wake a drain: {error}") from error
+        try:
+            return self._enqueue(
+                INBOUND,
+                "workers.events.drain_inbound_events",
+                (),
+                job_id=f"inbound-drain-{uuid.uuid4().hex}",
+                retry=INBOUND_RETRY,
+            )
+        except QueueUnavailable:
+            self.connection.delete(INBOUND_WAKE_KEY)
+            raise
+
+    def clear_inbound_wake(self) -> None:
+        """A drain is starting: the next stored event must wake another."""
+        self.connection.delete(INBOUND_WAKE_KEY)
 
     def enqueue_step(self, enrollment_id: int, step: int, claim_token: str) -> Job | None:
         """Run one claimed step (`step-<enrollment>-<step>`); None when a live job has it.
@@ -203,10 +238,6 @@ class JobQueues:
             job_id=f"woo-disconnect-{store_id}",
             retry=SYNC_RETRY,
         )
-
-    def enqueue_inbound_events(self, event_ids: Iterable[int]) -> int:
-        """Re-enqueue stored events (the sweep); returns how many were newly queued."""
-        return sum(1 for event_id in event_ids if self.enqueue_inbound_event(event_id))
 
     def enqueue_consent_write_back(self, store_id: int, email: str) -> Job | None:
         """Write an unsubscribe back to the platform's marketing consent (workers.consent)."""

@@ -183,10 +183,10 @@ def _store_changes(
 
 
 def _queue_events(event_ids: list[int]) -> None:
+    if not event_ids:
+        return
     try:
-        job_queues = queues()
-        for event_id in event_ids:
-            job_queues.enqueue_inbound_event(event_id)
+        queues().wake_inbound_drain()
     except QueueUnavailable as error:
         # Stored is what matters: the clock's sweep queues them when Redis is back.
         log.warning("%d caught-up events stored, not queued: %s", len(event_ids), error)

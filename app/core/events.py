@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -43,6 +44,11 @@ class Applied:
     product: Product | None = None
 
 
+#: `Store.last_event_at` feeds the "no events lately" warning, which counts in hours. Writing it
+#: at most this often spares every event an UPDATE of the store's row, which each concurrent
+#: worker would otherwise wait on until the other commits.
+LAST_EVENT_PRECISION = timedelta(minutes=1)
+
 #: A listener reacts to an applied event (the recipe engine enrolls or exits customers).
 EventListener = Callable[[Session, Store, Applied], None]
 
@@ -65,7 +71,9 @@ class EventRouter:
             applied = apply_event(session, store, event)
             for listener in self.listeners:
                 listener(session, store, applied)
-        store.last_event_at = utcnow()
+        now = utcnow()
+        if store.last_event_at is None or now - store.last_event_at >= LAST_EVENT_PRECISION:
+            store.last_event_at = now
 
 
 def apply_event(session: Session, store: Store, event: StoreEvent) -> Applied:

@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Executable, String, Table, bindparam, cast, select, type_coerce, update
+from sqlalchemy import (
+    Executable,
+    String,
+    Table,
+    bindparam,
+    cast,
+    func,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -192,6 +202,37 @@ def process_event(session: Session, event_id: int, handler: EventHandler) -> str
         return "missing"
     if event.status in ("done", "ignored"):
         return event.status
+    return process_claimed_event(session, event, handler)
+
+
+def claim_next_event(session: Session) -> InboundEvent | None:
+    """Lock the oldest event never tried yet that no other worker holds; None when none is left.
+
+    The row lock lasts until the caller commits or rolls back, so a worker that dies mid-event
+    leaves it `received` for the next claim (PostgreSQL rolls the dead connection back). SKIP
+    LOCKED lets two workers drain side by side without waiting on each other's rows
+    (https://www.postgresql.org/docs/current/sql-select.html#SQL-FOR-UPDATE-SHARE). SQLite has
+    no row locks: there every transaction begins IMMEDIATE, one writer at a time.
+
+    Events that failed before (`attempts` > 0) are left to their own retrying job, so an event
+    that keeps failing is retried with backoff instead of at the head of every drain.
+    """
+    statement = (
+        select(InboundEvent)
+        .where(InboundEvent.status == "received", InboundEvent.attempts == 0)
+        # The pending index's own order: an index scan that stops at the first row it can
+        # lock, and marks the dead entries of processed events so later claims skip them.
+        .order_by(InboundEvent.received_at)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    return session.execute(statement).scalar_one_or_none()
+
+
+def process_claimed_event(session: Session, event: InboundEvent, handler: EventHandler) -> str:
+    """`process_event` for an event this transaction has locked (`claim_next_event`)."""
+    event_id = event.id
     try:
         handler(session, event)
     except Exception as error:
@@ -233,12 +274,37 @@ def reset_for_replay(session: Session, event_id: int) -> InboundEvent | None:
 
 
 def stalled_event_ids(session: Session, *, older_than: timedelta, limit: int = 1000) -> list[int]:
-    """Events stored but not processed for a while (Redis was down, a worker died)."""
+    """Events that failed before and are still not processed after a while (their retrying
+    job was lost with Redis, or its worker died)."""
     cutoff: datetime = utcnow() - older_than
     rows = session.execute(
         select(InboundEvent.id)
-        .where(InboundEvent.status == "received", InboundEvent.received_at < cutoff)
+        .where(
+            InboundEvent.status == "received",
+            InboundEvent.received_at < cutoff,
+            InboundEvent.attempts > 0,
+        )
         .order_by(InboundEvent.received_at)
         .limit(limit)
     )
     return list(rows.scalars())
+
+
+def count_stalled_untried_events(
+    session: Session, *, older_than: timedelta, limit: int = 1000
+) -> int:
+    """How many events never tried have waited this long (Redis was down when they arrived, or
+    no drain was running), counting up to `limit`: if any, a drain must be started."""
+    cutoff: datetime = utcnow() - older_than
+    waiting = (
+        select(InboundEvent.id)
+        .where(
+            InboundEvent.status == "received",
+            InboundEvent.received_at < cutoff,
+            InboundEvent.attempts == 0,
+        )
+        .limit(limit)
+        .subquery()
+    )
+    counted: int = session.execute(select(func.count()).select_from(waiting)).scalar_one()
+    return counted

@@ -1,4 +1,4 @@
-"""The one way a verified inbound event enters Nudge: store it, enqueue it, answer fast.
+"""The one way a verified inbound event enters Nudge: store it, wake a drain, answer fast.
 
 Platform webhook views verify the signature on the raw body, identify the store, and call
 `accept_webhook`. Storing needs only the database: when Redis is down the event is still stored
@@ -84,14 +84,14 @@ def _stored(
 
 
 def _queued(accepted: Accepted | None) -> ResponseReturnValue:
-    """Queue a newly stored event; the answer for new and duplicate alike (404 when the event
-    named no known store)."""
+    """Wake a drain for a newly stored event; the answer for new and duplicate alike (404 when
+    the event named no known store)."""
     if accepted is None:
         abort(404, description="no such shop")
     if not accepted.created:
         return jsonify(status="duplicate", event=accepted.event_id), 200
     try:
-        job_queues().enqueue_inbound_event(accepted.event_id)
+        job_queues().wake_inbound_drain()
     except QueueUnavailable as error:
         # Stored is what matters: the sweep (workers.maintenance) queues it when Redis is back.
         log.warning("event %s stored, queue unavailable: %s", accepted.event_id, error)

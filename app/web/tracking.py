@@ -183,7 +183,8 @@ def _store(session: Session, batch: TrackedBatch) -> dict[str, int]:
     session.commit()
     new = [item.event_id for item in accepted if item.created]
     try:
-        job_queues().enqueue_inbound_events(new)
+        if new:
+            job_queues().wake_inbound_drain()
     except QueueUnavailable as error:
         log.warning("tracked events stored, queue unavailable: %s", error)
     return {"accepted": len(new), "duplicates": len(accepted) - len(new)}

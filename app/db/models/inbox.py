@@ -30,6 +30,14 @@ class InboundEvent(IdMixin, Base):
             postgresql_where=text("status = 'received'"),
             sqlite_where=text("status = 'received'"),
         ),
+        # The drains' claim (`claim_next_event`): the oldest event never tried, by an index scan
+        # in this order that stops at the first row it can lock.
+        Index(
+            "ix_inbound_events_untried",
+            "received_at",
+            postgresql_where=text("status = 'received' AND attempts = 0"),
+            sqlite_where=text("status = 'received' AND attempts = 0"),
+        ),
         Index(None, "store_id", "received_at"),
     )
 
