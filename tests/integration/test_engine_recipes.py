@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.core.enrollment import scan_birthdays
+from app.core.enrollment import _birthday_candidates, scan_birthdays
 from app.core.values import Birthday, CustomerData, CustomerUpserted
 from tests.factories import make_store
 from tests.integration.engine_support import (
@@ -222,6 +222,22 @@ def test_birthday_at_nine_in_auckland_with_a_15_percent_code(session) -> None:
     codes = engine.codes()
     assert len(codes) == 2 and all(code.value == 15 for code in codes)
     assert all(code.expires_at - code.created_at < timedelta(days=15) for code in codes)
+
+
+def test_the_hourly_scan_loads_only_birthdays_not_yet_served(session) -> None:
+    engine = birthday_engine(session)
+    served = customer_data(1, birthday=Birthday(11, 24))
+    waiting = customer_data(2, birthday=Birthday(11, 24), consent="not_subscribed")
+    engine.ingest(CustomerUpserted(served), CustomerUpserted(waiting), at=T0)
+    now = utc(2026, 11, 23, 12)
+    assert scan_birthdays(engine.session, engine.store, now) == 1
+    engine.session.commit()
+
+    later = now + timedelta(hours=1)
+    candidates = _birthday_candidates(engine.session, engine.store, later)
+    # The enrolled shopper is not loaded again; the one not enrolled is (consent may change).
+    assert [customer.email for customer in candidates] == [waiting.email]
+    assert scan_birthdays(engine.session, engine.store, later) == 0
 
 
 def test_february_29_birthdays_on_february_28_in_2027(session) -> None:
