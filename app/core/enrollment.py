@@ -173,15 +173,19 @@ def reevaluate(
     now: datetime,
 ) -> None:
     """Exit or reschedule the customer's waiting enrollments after something changed."""
-    waiting = session.execute(
-        select(Enrollment).where(
-            Enrollment.store_id == store.id,
-            Enrollment.customer_id == customer.id,
-            Enrollment.state == "active",
-        )
-    ).scalars()
+    waiting = list(
+        session.execute(
+            select(Enrollment).where(
+                Enrollment.store_id == store.id,
+                Enrollment.customer_id == customer.id,
+                Enrollment.state == "active",
+            )
+        ).scalars()
+    )
+    if not waiting:
+        return  # most events: nothing to re-decide, and no suppression lookup for it
     suppression = policies.suppression_reason(session, store, customer.email)
-    for enrollment in list(waiting):
+    for enrollment in waiting:
         config = configs.get(enrollment.recipe)
         if config is None or enrollment.recipe not in REGISTRY:
             continue  # the step itself exits it (recipe switched off)

@@ -89,13 +89,13 @@ def apply_event(session: Session, store: Store, event: StoreEvent) -> Applied:
             _mark_product_deleted(session, store, platform_id)
             return Applied(event)
         case OrderUpserted(order=data):
-            order = mirror.upsert_order(session, store, data)
+            order, customer = mirror.upsert_order(session, store, data)
             complete_carts_for_order(session, store, order)
-            customer = session.get(Customer, order.customer_id) if order.customer_id else None
+            customer = _linked_customer(session, customer, order.customer_id)
             return Applied(event, order=order, customer=customer)
         case CartUpserted(cart=data):
-            cart = mirror.upsert_cart(session, store, data)
-            customer = session.get(Customer, cart.customer_id) if cart.customer_id else None
+            cart, customer = mirror.upsert_cart(session, store, data)
+            customer = _linked_customer(session, customer, cart.customer_id)
             return Applied(event, cart=cart, customer=customer)
         case ProductViewed(view=data):
             return Applied(event, customer=_record_view(session, store, event))
@@ -105,6 +105,15 @@ def apply_event(session: Session, store: Store, event: StoreEvent) -> Applied:
             store.storefront_url = data.storefront_url
             return Applied(event)
     raise TypeError(f"no mirror rule for {type(event).__name__}; register a special handler")
+
+
+def _linked_customer(
+    session: Session, linked: Customer | None, customer_id: int | None
+) -> Customer | None:
+    """The customer an upsert linked, or (a stale update) the one the row already names."""
+    if linked is not None and linked.id == customer_id:
+        return linked
+    return session.get(Customer, customer_id) if customer_id else None
 
 
 def complete_carts_for_order(session: Session, store: Store, order: Order) -> None:

@@ -182,13 +182,17 @@ def _replace_variants(session: Session, store: Store, product: Product, data: Pr
     product.variants = keep
 
 
-def upsert_order(session: Session, store: Store, data: OrderData) -> Order:
-    """Create or update an order with its lines; links the customer (guest rows included)."""
+def upsert_order(session: Session, store: Store, data: OrderData) -> tuple[Order, Customer | None]:
+    """Create or update an order with its lines; links the customer (guest rows included).
+
+    Returns the order and the customer it was linked to now (None when the update was stale
+    or named nobody): the caller uses that object rather than loading it again (the session
+    only holds it weakly once this returns)."""
     order = session.execute(
         select(Order).where(Order.store_id == store.id, Order.platform_id == data.platform_id)
     ).scalar_one_or_none()
     if order is not None and is_stale(order.platform_updated_at, data.updated_at):
-        return order
+        return order, None
     customer = (
         upsert_customer(session, store, data.customer)
         if data.customer is not None
@@ -213,7 +217,7 @@ def upsert_order(session: Session, store: Store, data: OrderData) -> Order:
     order.platform_updated_at = data.updated_at or order.platform_updated_at
     order.lines = [_order_line(store, line) for line in data.lines]
     session.flush()
-    return order
+    return order, customer
 
 
 def _order_line(store: Store, line: LineData) -> OrderLine:
@@ -228,8 +232,9 @@ def _order_line(store: Store, line: LineData) -> OrderLine:
     )
 
 
-def upsert_cart(session: Session, store: Store, data: CartData) -> Cart:
-    """Create or update a cart or checkout as last reported."""
+def upsert_cart(session: Session, store: Store, data: CartData) -> tuple[Cart, Customer | None]:
+    """Create or update a cart or checkout as last reported; returns it and the customer it was
+    linked to now, as `upsert_order` does."""
     cart = session.execute(
         select(Cart).where(
             Cart.store_id == store.id,
@@ -238,7 +243,7 @@ def upsert_cart(session: Session, store: Store, data: CartData) -> Cart:
         )
     ).scalar_one_or_none()
     if cart is not None and is_stale(cart.platform_updated_at, data.updated_at):
-        return cart
+        return cart, None
     if data.customer is not None:
         customer: Customer | None = upsert_customer(session, store, data.customer)
     else:
@@ -263,7 +268,7 @@ def upsert_cart(session: Session, store: Store, data: CartData) -> Cart:
     cart.platform_updated_at = data.updated_at
     cart.completed_at = data.completed_at
     session.flush()
-    return cart
+    return cart, customer
 
 
 def line_to_dict(line: LineData) -> dict[str, object]:
