@@ -123,13 +123,15 @@ def reserve_code(
     *,
     email: str,
     label: str,
+    looked_up: bool = False,
 ) -> IssuedDiscount:
     """The enrollment's code row, created (pending, with a fresh store-unique code) if needed.
 
     The caller commits before asking the platform. A clash on the code retries with another;
     a clash on the key means a concurrent run reserved first, and its row is returned.
+    `looked_up`: the caller has just found no row for the enrollment (not looked up again).
     """
-    existing = find_code(session, enrollment.id)
+    existing = None if looked_up else find_code(session, enrollment.id)
     if existing is not None:
         return existing
     for _attempt in range(8):

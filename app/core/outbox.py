@@ -59,13 +59,16 @@ def reserve(
     *,
     now: datetime,
     status: str = "queued",
+    looked_up: bool = False,
 ) -> Message:
     """The step's message row, created if missing; it takes the customer's frequency-cap slot.
 
     Unique by key, so a concurrent run of the same step gets the same row. The caller commits.
+    `looked_up`: the caller has just found no row under the key, so it is not looked up again
+    (a concurrent insert is still caught by the key).
     """
     key = message_key(enrollment.id, enrollment.step)
-    existing = find_message(session, key)
+    existing = None if looked_up else find_message(session, key)
     if existing is not None:
         return existing
     message = Message(
