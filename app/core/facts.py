@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.core import recommend
 from app.core.messaging.contracts import EmailProduct
@@ -124,10 +124,12 @@ def _line_blocks(
             product.platform_id: product
             for product in session.execute(
                 select(Product)
-                # Every block reads its product's variants: one query for all, not one each.
-                .options(selectinload(Product.variants))
+                # Every block reads its product's variants: in the same query, not one each.
+                .options(joinedload(Product.variants))
                 .where(Product.store_id == store.id, Product.platform_id.in_(ids))
-            ).scalars()
+            )
+            .unique()
+            .scalars()
         }
         if products and ids
         else {}

@@ -4,7 +4,7 @@ The order of a step (each arrow is a commit, so a retry resumes from the last on
   check the claim → recipe exits → audience (suppression, consent) → content
   → lock the customer, quiet hours + frequency cap, reserve the Message row (queued) and the
     code row (pending) → issue it through the connector (idempotent)
-  → render into the Message → re-check exits → queued→sending (compare-and-set) → send → sent
+  → render into the Message, re-check exits, queued→sending (compare-and-set) → send → sent
   → advance the enrollment to its next step.
 A retry that finds the step's message already handed to the provider only advances. Keys:
 `message:<enrollment>:<step>` and `code:<enrollment>` are unique in the database.
@@ -258,7 +258,9 @@ def _send(run: Run, content: Content, code_row: IssuedDiscount | None) -> StepRe
     payload = _render(run, content, code)
     message.payload, message.subject = payload, payload["subject"]
     message.discount_id = code.id if code is not None else None
-    run.session.commit()
+    # Committed with the move to `sending`: rendering again after a crash gives the same email
+    # (same code, same content), so a commit of its own would only cost a round trip.
+    run.session.flush()
     run.services.checkpoint("rendered")
     late = _last_look(run)
     if late is not None:

@@ -54,7 +54,7 @@ def recover(stack: FaultStack, job_id: str) -> None:
     [
         "claimed",  # the job holds the claim, nothing done yet
         "code_issued",  # the code exists in the shop, the email is not rendered
-        "rendered",  # the email is rendered and stored with its code, not sent
+        "rendered",  # the email is rendered with its code (not committed), not sent
         "provider_answered",  # SendGrid took the email, the worker dies before recording it
     ],
 )
