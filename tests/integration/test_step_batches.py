@@ -67,9 +67,7 @@ def test_the_sweep_queues_one_job_per_claim_batch_and_it_runs_every_step(
     assert {(row.state, row.step) for row in enrollments(runtime)} == {("active", 2)}
 
 
-def test_a_failing_step_is_handed_on_and_the_rest_of_the_batch_goes_on(
-    runtime, due_steps
-) -> None:
+def test_a_failing_step_is_handed_on_and_the_rest_of_the_batch_goes_on(runtime, due_steps) -> None:
     connector, sender = due_steps
     connector.fail_next("issue_codes", Transient("store hiccup"))
     maintenance.sweep_due_enrollments()
