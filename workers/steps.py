@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 
+from rq.timeouts import JobTimeoutException
 from sqlalchemy.orm import Session
 
 from app.core import engine
@@ -88,6 +89,8 @@ def run_steps(claim_token: str, steps: str) -> dict[str, int]:
                     _hand_off(pending[index:], claim_token, delay=wait)
                     outcomes["handed_off"] += len(pending) - index
                     break
+                except JobTimeoutException:
+                    raise  # RQ's own: the batch's retry resumes every unsettled step
                 except Exception as error:  # noqa: BLE001 - any failure: that step alone retries
                     _rolled_back(session)
                     outcomes[_after_failure(error, enrollment_id, step, claim_token)] += 1
