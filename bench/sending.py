@@ -2,17 +2,21 @@
 store) through the sandbox SendGrid by WORKERS real worker processes (`python -m workers steps`).
 
 The benchmark plays the clock: it claims the due steps with `scheduling.claim_due` and queues
-them with `JobQueues.enqueue_step`, exactly as `sweep_due_enrollments` does, until every
-enrollment is claimed, and waits until every message is `sent`. Reported: emails/s from the
-first claim to the last send, HTTP requests to SendGrid per email and to the store per code
-(counted at the sandboxes), and the baseline in the same run: `SendGridSender.send` of already
-rendered emails, one request each, from one process (what the provider round trip alone allows).
+one job per claim batch with `maintenance.queue_claims`, exactly as `sweep_due_enrollments`
+does, until every enrollment is claimed, and waits until every message is `sent`. Reported:
+emails/s from the first claim to the last send, HTTP requests to SendGrid per email and to the
+store per code (counted at the sandboxes), CPU per email of the workers, of the PostgreSQL
+backends serving the database and of this process (the sandboxes and the clock), and the
+baseline in the same run: `SendGridSender.send` of already rendered emails, one request each,
+from one process (what the provider round trip alone allows).
 
 Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL): the workers are separate processes. The
 database used is `<name>_send`, recreated each run; the `steps` queue of REDIS_URL is emptied
 first, so give the benchmark a Redis database of its own. Sizes: BENCH_EMAILS (10,000),
 BENCH_WORKERS (2), BENCH_SENDING_PLATFORM (woocommerce | shopify), BENCH_WORKER_FORK (0, the
-default: `--no-fork`, as the Procfile runs them; 1: RQ's forking Worker).
+default: `--no-fork`, as the Procfile runs them; 1: RQ's forking Worker), BENCH_STEP_JOBS
+(batch, the default: one job per claim batch, as the clock queues them; single: one job per
+step, for comparison).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import time
 from collections import Counter
 from typing import Any
 
+from rq import Worker
 from sqlalchemy import create_engine, func, or_, select, text
 from sqlalchemy.engine import make_url
 
@@ -35,8 +40,9 @@ from app.db.migrations import upgrade_to_head
 from app.db.models import Enrollment, IssuedDiscount, Message
 from app.runtime import Runtime
 from bench import sending_setup
+from bench.app_processes import cpu_seconds
 from connectors.messaging.sendgrid import SendGridSender
-from workers.maintenance import CLAIM_BATCH
+from workers.maintenance import CLAIM_BATCH, queue_claims
 from workers.queues import STEPS, JobQueues
 
 TIMEOUT_S = 1800
@@ -46,6 +52,12 @@ def _fork() -> bool:
     """BENCH_WORKER_FORK=1 runs forking workers; by default they run with --no-fork (RQ's
     SimpleWorker), as deployed."""
     return os.environ.get("BENCH_WORKER_FORK", "0") == "1"
+
+
+def _single_step_jobs() -> bool:
+    """BENCH_STEP_JOBS=single queues one job per step (as the sweep did before claim batches
+    ran as one job), for comparison."""
+    return os.environ.get("BENCH_STEP_JOBS", "batch") == "single"
 
 
 def _sizes() -> tuple[int, int, str]:
@@ -74,7 +86,15 @@ def run() -> dict[str, object]:
         _forget_step_jobs(runtime)
         processes = _start_workers(environment, workers)
         try:
+            _wait_until_ready(runtime, workers)
+            cpu_before = [cpu_seconds(process.pid) for process in processes]
+            process_cpu = time.process_time()
             result = _send_all(runtime, emails)
+            result["workers_cpu_s"] = round(
+                sum(cpu_seconds(p.pid) for p in processes) - sum(cpu_before), 2
+            )
+            result["bench_process_cpu_s"] = round(time.process_time() - process_cpu, 2)
+            result["database_cpu_s"] = round(_database_cpu(runtime), 2)
         finally:
             for process in processes:
                 process.terminate()
@@ -91,6 +111,7 @@ def run() -> dict[str, object]:
         "workers": workers,
         "platform": platform,
         "worker_forks_per_job": _fork(),
+        "step_jobs": "single" if _single_step_jobs() else "batch",
         **result,
         "emails_per_s": round(rate, 1),
         "target_emails_per_s": 200,
@@ -101,6 +122,11 @@ def run() -> dict[str, object]:
         "store_requests_per_code": round(store_calls / max(1, outcome["codes_issued"]), 3),
         "store_requests_by_endpoint": dict(world.store_counter.counts.most_common(6)),
         **outcome,
+        "cpu_ms_per_email": {
+            "workers": round(1000 * result["workers_cpu_s"] / max(1, sent), 2),
+            "database": round(1000 * result["database_cpu_s"] / max(1, sent), 2),
+            "sandboxes_and_clock": round(1000 * result["bench_process_cpu_s"] / max(1, sent), 2),
+        },
         "baseline_sender_emails_per_s": round(baseline, 1),
         "ratio_to_baseline": round(rate / baseline, 3) if baseline else None,
     }
@@ -144,7 +170,7 @@ def _baseline(world: sending_setup.World, count: int) -> float:
 def _forget_step_jobs(runtime: Runtime) -> None:
     """Step jobs of an earlier run name enrollments of a database that no longer exists."""
     JobQueues(runtime.redis).queue(STEPS).empty()
-    for pattern in ("rq:job:step-*", "rq:results:step-*"):
+    for pattern in ("rq:job:step-*", "rq:results:step-*", "rq:job:steps-*", "rq:results:steps-*"):
         for key in runtime.redis.scan_iter(match=pattern, count=1000):
             runtime.redis.delete(key)
 
@@ -169,6 +195,25 @@ def _start_workers(environment: dict[str, str], count: int) -> list[subprocess.P
     ]
 
 
+def _wait_until_ready(runtime: Runtime, count: int) -> None:
+    """Until every worker has imported what it preloads and registered with RQ."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if Worker.count(connection=runtime.redis) >= count:
+            return
+        time.sleep(0.1)
+
+
+def _database_cpu(runtime: Runtime) -> float:
+    """CPU seconds of the PostgreSQL backends serving the benchmark's database (the workers'
+    connections and the clock's; PostgreSQL runs on this machine)."""
+    with runtime.db.session() as session:
+        pids = session.execute(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        ).scalars()
+        return sum(cpu_seconds(int(pid)) for pid in pids)
+
+
 def _send_all(runtime: Runtime, emails: int) -> dict[str, Any]:
     queues = JobQueues(runtime.redis)
     started = time.perf_counter()
@@ -178,8 +223,11 @@ def _send_all(runtime: Runtime, emails: int) -> dict[str, Any]:
         tick = time.perf_counter()
         with runtime.db.session() as session:
             claims = claim_due(session, utcnow(), limit=CLAIM_BATCH)
-        for claim in claims:
-            queues.enqueue_step(claim.enrollment_id, claim.step, claim.token)
+        if _single_step_jobs():
+            for claim in claims:
+                queues.enqueue_step(claim.enrollment_id, claim.step, claim.token)
+        else:
+            queue_claims(queues, claims)
         claim_s += time.perf_counter() - tick
         claimed += len(claims)
         if not claims:

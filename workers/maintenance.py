@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from rq.job import Job, JobStatus
@@ -14,9 +15,9 @@ from app.core.retention import (
     prune_message_payloads,
     prune_product_views,
 )
-from app.core.scheduling import StaleClaim, claim_due, release_claim, stale_claims
+from app.core.scheduling import Claim, StaleClaim, claim_due, release_claim, stale_claims
 from app.db.base import utcnow
-from workers.queues import QueueUnavailable
+from workers.queues import JobQueues, QueueUnavailable, step_batch_id
 from workers.runtime import current, job, queues
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,9 @@ log = logging.getLogger(__name__)
 #: had it.
 STALL_AFTER = timedelta(minutes=2)
 _FINISHED = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
-#: Due steps claimed per statement, and at most this many statements per tick.
-CLAIM_BATCH, MAX_BATCHES = 200, 25
+#: Due steps claimed per statement (one job runs them: `workers.steps.run_steps`), and at most
+#: this many statements per tick. 100 keeps a batch within seconds and both workers busy.
+CLAIM_BATCH, MAX_BATCHES = 100, 50
 #: A claim older than this whose job is gone (or finished) belongs to a dead worker.
 CLAIM_STALE_AFTER = timedelta(minutes=10)
 #: Past this, a claim is released whatever its job says (longer than every retry backoff).
@@ -60,9 +62,9 @@ def requeue_stalled_events() -> int:
 
 @job
 def sweep_due_enrollments() -> int:
-    """The clock's tick: claim due steps in the database and queue one job per step.
+    """The clock's tick: claim due steps in the database and queue one job per claim batch.
 
-    If Redis refuses a job, the claim stays in the database and the reaper hands it back.
+    If Redis refuses a job, the claims stay in the database and the reaper hands them back.
     """
     runtime = current()
     job_queues = queues()
@@ -72,8 +74,7 @@ def sweep_due_enrollments() -> int:
             claims = claim_due(session, utcnow(), limit=CLAIM_BATCH)
         claimed += len(claims)
         try:
-            for claim in claims:
-                job_queues.enqueue_step(claim.enrollment_id, claim.step, claim.token)
+            queue_claims(job_queues, claims)
         except QueueUnavailable as error:
             log.warning("due steps claimed but not queued (the reaper will retry): %s", error)
             break
@@ -82,6 +83,13 @@ def sweep_due_enrollments() -> int:
     if claimed:
         log.info("claimed %d due steps", claimed)
     return claimed
+
+
+def queue_claims(job_queues: JobQueues, claims: Sequence[Claim]) -> None:
+    """One job for the steps of one `claim_due` call (they share its token)."""
+    if claims:
+        steps = [(claim.enrollment_id, claim.step) for claim in claims]
+        job_queues.enqueue_step_batch(claims[0].token, steps)
 
 
 @job
@@ -106,16 +114,21 @@ def reap_stale_claims() -> int:
 def _job_still_owns(claim: StaleClaim, now: datetime) -> bool:
     """True while a live job holds this claim (queued, running, or waiting for a retry)."""
     job_queues = queues()
+    young = now - claim.claimed_at < CLAIM_FORCE_AFTER
     existing = job_queues.fetch(f"step-{claim.enrollment_id}-{claim.step}")
-    if existing is None:
+    if existing is not None:
+        status = existing.get_status(refresh=False)
+        ours = list(existing.args) == [claim.enrollment_id, claim.token]
+        if ours and status not in _FINISHED and young:
+            return True
+        if status != JobStatus.STARTED:
+            existing.delete()  # so the sweep can queue the step afresh
+    # The claim batch's job, unless it finished (a step it handed on has a job of its own).
+    batch = job_queues.fetch(step_batch_id(claim.token))
+    if batch is None or batch.get_status(refresh=False) in _FINISHED or not young:
         return False
-    status = existing.get_status(refresh=False)
-    ours = list(existing.args) == [claim.enrollment_id, claim.token]
-    if ours and status not in _FINISHED and now - claim.claimed_at < CLAIM_FORCE_AFTER:
-        return True
-    if status != JobStatus.STARTED:
-        existing.delete()  # so the sweep can queue the step afresh
-    return False
+    listed = str(batch.args[1]).split(",") if len(batch.args) > 1 else []
+    return f"{claim.enrollment_id}:{claim.step}" in listed
 
 
 @job

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 
 import redis
@@ -39,6 +40,10 @@ INBOUND_WAKE_TTL = 30
 INBOUND_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 STEP_RETRY = Retry(max=6, interval=[10, 60, 300, 900, 1800, 3600])
 SYNC_RETRY = Retry(max=8, interval=[30, 60, 120, 300, 600, 1200, 1800, 3600])
+#: A batch of steps hands its remaining steps on (as jobs of their own) after this long: well
+#: inside RQ's default job timeout (180 s), which is also how late RQ notices that a dead
+#: --no-fork worker's job was abandoned.
+STEP_BATCH_BUDGET = 60
 #: A periodic job retries a little; the next period runs it anew anyway.
 MAINTAIN_RETRY = Retry(max=2, interval=[60, 180])
 #: A backfill saves its cursor after every page; an hour per run, then its retry resumes it.
@@ -63,6 +68,11 @@ FINISHED = frozenset({JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, J
 #: Keep failed jobs a week for inspection; results are not needed.
 FAILURE_TTL = int(timedelta(days=7).total_seconds())
 RESULT_TTL = 60
+
+
+def step_batch_id(claim_token: str) -> str:
+    """The id of the job running the steps claimed with this token."""
+    return f"steps-{claim_token}"
 
 
 class QueueUnavailable(RuntimeError):
@@ -148,6 +158,42 @@ class JobQueues:
                 return None
             existing.delete()
         return None
+
+    def enqueue_step_batch(self, claim_token: str, steps: Sequence[tuple[int, int]]) -> Job | None:
+        """Run the steps one claim statement took (`steps-<token>`): (enrollment id, step
+        number) pairs, run in the order given.
+
+        One job for a claim batch instead of one per step: RQ's own bookkeeping costs about
+        as much as a step's database work. The token names the batch (`claim_due` gives every
+        step it claims in one statement the same token), so the reaper finds the job holding a
+        claim from the claim alone (`step_batch_id`).
+        """
+        if not steps:
+            return None
+        listed = ",".join(f"{enrollment_id}:{step}" for enrollment_id, step in steps)
+        return self._enqueue(
+            STEPS,
+            "workers.steps.run_steps",
+            (claim_token, listed),
+            job_id=step_batch_id(claim_token),
+            retry=STEP_RETRY,
+        )
+
+    def hand_off_step(
+        self, enrollment_id: int, step: int, claim_token: str, delay: float = 0
+    ) -> Job | None:
+        """A step a batch could not finish goes on as a job of its own (`step-<id>-<step>`),
+        after `delay` seconds, with the single step's retry policy from then on."""
+        if delay <= 0:
+            return self.enqueue_step(enrollment_id, step, claim_token)
+        return self._enqueue(
+            STEPS,
+            "workers.steps.run_step",
+            (enrollment_id, claim_token),
+            job_id=f"step-{enrollment_id}-{step}",
+            retry=STEP_RETRY,
+            delay=timedelta(seconds=delay),
+        )
 
     def fetch(self, job_id: str) -> Job | None:
         """The job with this id, if Redis still has it."""

@@ -16,11 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.ports import AuthRevoked, ConnectorError, StoreConnector
 from app.core.values import CodeRequest, DiscountSpec
+from app.db.idempotent import insert_unless_taken
 from app.db.models import Enrollment, IssuedDiscount, RecipeConfig, Store
 
 log = logging.getLogger(__name__)
@@ -123,38 +123,38 @@ def reserve_code(
     *,
     email: str,
     label: str,
+    looked_up: bool = False,
 ) -> IssuedDiscount:
     """The enrollment's code row, created (pending, with a fresh store-unique code) if needed.
 
     The caller commits before asking the platform. A clash on the code retries with another;
     a clash on the key means a concurrent run reserved first, and its row is returned.
+    `looked_up`: the caller has just found no row for the enrollment (not looked up again).
     """
-    existing = find_code(session, enrollment.id)
+    existing = None if looked_up else find_code(session, enrollment.id)
     if existing is not None:
         return existing
     for _attempt in range(8):
-        row = IssuedDiscount(
-            store_id=store.id,
-            idempotency_key=code_key(enrollment.id),
-            enrollment_id=enrollment.id,
-            customer_id=enrollment.customer_id,
-            recipe=enrollment.recipe,
-            code=generate_code(enrollment.recipe),
-            kind=spec.kind,
-            value=spec.value,
-            spec={**spec_to_json(spec), "email": email, "label": label},
-            status="pending",
-            expires_at=spec.ends_at,
-        )
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:
-            existing = find_code(session, enrollment.id)
-            if existing is not None:
-                return existing
-            continue  # the random code collided with another of this store's codes
-        return row
+        values = {
+            "store_id": store.id,
+            "idempotency_key": code_key(enrollment.id),
+            "enrollment_id": enrollment.id,
+            "customer_id": enrollment.customer_id,
+            "recipe": enrollment.recipe,
+            "code": generate_code(enrollment.recipe),
+            "kind": spec.kind,
+            "value": spec.value,
+            "spec": {**spec_to_json(spec), "email": email, "label": label},
+            "status": "pending",
+            "expires_at": spec.ends_at,
+        }
+        row = insert_unless_taken(session, IssuedDiscount, values)
+        if row is not None:
+            return row
+        existing = find_code(session, enrollment.id)
+        if existing is not None:
+            return existing
+        # else the random code collided with another of this store's codes: draw again
     raise RuntimeError("could not find a free discount code after 8 attempts")
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.core import recommend
 from app.core.messaging.contracts import EmailProduct
@@ -65,9 +65,15 @@ def cart_facts(
     ref: str,
     now: datetime,
     since: datetime | None = None,
+    *,
+    products: bool = True,
 ) -> CartFacts:
-    """The basket `ref` as last reported, and whether the customer ordered or moved on since."""
-    basket = load_basket(session, store, ref, now)
+    """The basket `ref` as last reported, and whether the customer ordered or moved on since.
+
+    `products=False` leaves the catalog out of the line blocks (no product links or images
+    beyond what the lines carry): enough to decide, not to compose an email.
+    """
+    basket = load_basket(session, store, ref, now, products=products)
     base = store_home_url(store)
     if basket is None:
         return CartFacts(basket=None, store_url=base)
@@ -80,7 +86,9 @@ def cart_facts(
     )
 
 
-def load_basket(session: Session, store: Store, ref: str, now: datetime) -> Basket | None:
+def load_basket(
+    session: Session, store: Store, ref: str, now: datetime, *, products: bool = True
+) -> Basket | None:
     """The cart and checkout rows of basket `ref`, merged: the latest row's lines win."""
     rows = list(
         session.execute(
@@ -96,7 +104,7 @@ def load_basket(session: Session, store: Store, ref: str, now: datetime) -> Bask
     latest = rows[0]
     return Basket(
         ref=ref,
-        lines=_line_blocks(session, store, latest.lines),
+        lines=_line_blocks(session, store, latest.lines, products=products),
         subtotal=latest.subtotal_price,
         currency=latest.currency,
         last_activity=latest.platform_updated_at,
@@ -108,18 +116,24 @@ def load_basket(session: Session, store: Store, ref: str, now: datetime) -> Bask
 
 
 def _line_blocks(
-    session: Session, store: Store, lines: list[dict[str, Any]]
+    session: Session, store: Store, lines: list[dict[str, Any]], *, products: bool = True
 ) -> tuple[EmailProduct, ...]:
     ids = [line["product_id"] for line in lines if line.get("product_id")]
-    catalog = {
-        product.platform_id: product
-        for product in session.execute(
-            select(Product)
-            # Every block reads its product's variants: one query for all, not one each.
-            .options(selectinload(Product.variants))
-            .where(Product.store_id == store.id, Product.platform_id.in_(ids))
-        ).scalars()
-    }
+    catalog = (
+        {
+            product.platform_id: product
+            for product in session.execute(
+                select(Product)
+                # Every block reads its product's variants: in the same query, not one each.
+                .options(joinedload(Product.variants))
+                .where(Product.store_id == store.id, Product.platform_id.in_(ids))
+            )
+            .unique()
+            .scalars()
+        }
+        if products and ids
+        else {}
+    )
     blocks = []
     for line in lines:
         product = catalog.get(line.get("product_id") or "")
@@ -345,7 +359,7 @@ def for_enrollment(
     recipe, ref, context = enrollment.recipe, enrollment.trigger_ref, enrollment.context
     if recipe == "abandoned_cart":
         since = from_iso(context["since"]) if context.get("since") else None
-        return cart_facts(session, store, customer, ref, now, since)
+        return cart_facts(session, store, customer, ref, now, since, products=compose)
     if recipe == "product_interest":
         pid = context.get("product_id") or ref_product(ref)
         return interest_facts(session, store, customer, pid, settings, now, compose=compose)

@@ -23,11 +23,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core.ports import ConnectorError, MessageSender, OutcomeUnknown
 from app.core.values import OutboundMessage
+from app.db.idempotent import insert_unless_taken
 from app.db.models import Enrollment, Message, Store
 
 log = logging.getLogger(__name__)
@@ -59,38 +59,39 @@ def reserve(
     *,
     now: datetime,
     status: str = "queued",
+    looked_up: bool = False,
 ) -> Message:
     """The step's message row, created if missing; it takes the customer's frequency-cap slot.
 
     Unique by key, so a concurrent run of the same step gets the same row. The caller commits.
+    `looked_up`: the caller has just found no row under the key, so it is not looked up again
+    (a concurrent insert is still caught by the key).
     """
     key = message_key(enrollment.id, enrollment.step)
-    existing = find_message(session, key)
+    existing = None if looked_up else find_message(session, key)
     if existing is not None:
         return existing
-    message = Message(
-        store_id=store.id,
-        idempotency_key=key,
-        enrollment_id=enrollment.id,
-        customer_id=enrollment.customer_id,
-        recipe=enrollment.recipe,
-        step=enrollment.step,
-        category=category,
-        to_email=to_email,
-        status=status,
+    values = {
+        "store_id": store.id,
+        "idempotency_key": key,
+        "enrollment_id": enrollment.id,
+        "customer_id": enrollment.customer_id,
+        "recipe": enrollment.recipe,
+        "step": enrollment.step,
+        "category": category,
+        "to_email": to_email,
+        "status": status,
         # The frequency cap reads created_at: it must be the engine's clock, like every time.
-        created_at=now,
-        updated_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        found = find_message(session, key)
-        if found is None:
-            raise
-        return found
-    return message
+        "created_at": now,
+        "updated_at": now,
+    }
+    message = insert_unless_taken(session, Message, values)
+    if message is not None:
+        return message
+    found = find_message(session, key)  # a concurrent run of the step inserted it first
+    if found is None:
+        raise RuntimeError(f"message {key} was neither inserted nor found")
+    return found
 
 
 def start_sending(session: Session, message_id: int, now: datetime) -> bool:

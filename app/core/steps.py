@@ -2,9 +2,9 @@
 
 The order of a step (each arrow is a commit, so a retry resumes from the last one):
   check the claim → recipe exits → audience (suppression, consent) → content
-  → lock the customer, quiet hours + frequency cap, reserve the Message row (queued)
-  → reserve the code row (pending) → issue it through the connector (idempotent)
-  → render into the Message → re-check exits → queued→sending (compare-and-set) → send → sent
+  → lock the customer, quiet hours + frequency cap, reserve the Message row (queued) and the
+    code row (pending) → issue it through the connector (idempotent)
+  → render into the Message, re-check exits, queued→sending (compare-and-set) → send → sent
   → advance the enrollment to its next step.
 A retry that finds the step's message already handed to the provider only advances. Keys:
 `message:<enrollment>:<step>` and `code:<enrollment>` are unique in the database.
@@ -153,23 +153,32 @@ def _execute(run: Run) -> StepResult:
     if verdict is not None:
         return verdict
     step, context = run.enrollment.step, run.enrollment.context
-    content = run.recipe.compose(step, _facts(run, compose=True), run.settings, context)
+    # The facts `_check` just read (with what composing needs): read again before the send.
+    content = run.recipe.compose(step, run.facts, run.settings, context)
     if isinstance(content, Exit):
         return _exit(run, content.reason)
     deferral = _timing(run)
     if deferral is not None:
         return _reschedule(run, deferral.until, deferral.reason)
     if run.enrollment.holdout:
-        return _hold_out(run, content)
-    run.message = _reserve(run, "queued")
+        return _hold_out(run, content, existing)
+    # The message (the customer's slot) and the code row are reserved in one commit.
+    run.message = _reserve(run, "queued", existing=existing, commit=False)
+    code_row = _code_row(run, content)
+    run.session.commit()
     run.services.checkpoint("slot_reserved")
-    return _send(run, content)
+    return _send(run, content, code_row)
 
 
 def _check(run: Run) -> StepResult | None:
     """Recipe exits, the schedule, and who may be emailed; None when the step may go on."""
+    # Read once with what composing needs too: a due step (the usual case) composes next.
     verdict = run.recipe.evaluate(
-        run.enrollment.step, _facts(run), run.settings, run.enrollment.context, run.now
+        run.enrollment.step,
+        _facts(run, compose=True),
+        run.settings,
+        run.enrollment.context,
+        run.now,
     )
     if isinstance(verdict, Exit):
         return _exit(run, verdict.reason)
@@ -205,34 +214,53 @@ def _timing(run: Run) -> policies.Defer | None:
     return policies.timing(run.session, query, run.customer, run.category, run.now)
 
 
-def _reserve(run: Run, status: str, payload: dict[str, Any] | None = None) -> Message:
+def _reserve(
+    run: Run,
+    status: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    existing: Message | None,
+    commit: bool = True,
+) -> Message:
+    """The step's message row: `existing` (the row `_execute` found, still queued) or a new
+    one (`_execute` just looked: outbox.reserve need not look again)."""
     email = run.customer.email or ""
-    message = outbox.reserve(
-        run.session, run.store, run.enrollment, run.category, email, now=run.now, status=status
+    message = existing or outbox.reserve(
+        run.session,
+        run.store,
+        run.enrollment,
+        run.category,
+        email,
+        now=run.now,
+        status=status,
+        looked_up=True,
     )
     if payload is not None:
         message.payload, message.subject = payload, payload["subject"]
-    run.session.commit()
+    if commit:
+        run.session.commit()
     return message
 
 
-def _hold_out(run: Run, content: Content) -> StepResult:
+def _hold_out(run: Run, content: Content, existing: Message | None) -> StepResult:
     """Record what would have been sent (no code, no send) and move on."""
     payload = _render(run, content, None)
     payload["would_issue_code"] = content.discount is not None
-    run.message = _reserve(run, "held_out", payload)
+    run.message = _reserve(run, "held_out", payload, existing=existing)
     return _advance(run, "held_out")
 
 
-def _send(run: Run, content: Content) -> StepResult:
+def _send(run: Run, content: Content, code_row: IssuedDiscount | None) -> StepResult:
     message = run.message
     if message is None:
         raise RuntimeError("a step must reserve its message before sending")
-    code = _code(run, content)
+    code = _issue(run, code_row) if content.discount == "issue" else code_row
     payload = _render(run, content, code)
     message.payload, message.subject = payload, payload["subject"]
     message.discount_id = code.id if code is not None else None
-    run.session.commit()
+    # Committed with the move to `sending`: rendering again after a crash gives the same email
+    # (same code, same content), so a commit of its own would only cost a round trip.
+    run.session.flush()
     run.services.checkpoint("rendered")
     late = _last_look(run)
     if late is not None:
@@ -247,38 +275,48 @@ def _send(run: Run, content: Content) -> StepResult:
     return _advance(run, "sent")
 
 
-def _code(run: Run, content: Content) -> IssuedDiscount | None:
-    """The step's code: issued on the discount step, reused after it, none otherwise."""
+def _code_row(run: Run, content: Content) -> IssuedDiscount | None:
+    """The step's code row, not committed: reserved (pending) on the discount step, the issued
+    one reused after it, none otherwise."""
     if content.discount is None:
         return None
     existing = discounts.find_code(run.session, run.enrollment.id)
     if content.discount == "reuse":
         return existing if existing is not None and existing.status == "issued" else None
-    if existing is None:
-        spec = discounts.spec_from_settings(
-            run.recipe.title,
-            run.settings,
-            run.now,
-            currency=run.store.currency,
-            product_ids=content.discount_products,
-        )
-        label = discounts.discount_label(spec.kind, spec.value, run.store.currency)
-        existing = discounts.reserve_code(
-            run.session,
-            run.store,
-            run.enrollment,
-            spec,
-            email=run.customer.email or "",
-            label=label,
-        )
-    # End the transaction before calling the store, also when the code row already existed (a
-    # retry): the call may take seconds (throttling) and may save refreshed credentials in a
-    # session of its own, which on SQLite would wait on this one's write lock (BEGIN IMMEDIATE)
-    # until "database is locked", failing every retry of the step.
-    run.session.commit()
+    if existing is not None:
+        return existing
+    spec = discounts.spec_from_settings(
+        run.recipe.title,
+        run.settings,
+        run.now,
+        currency=run.store.currency,
+        product_ids=content.discount_products,
+    )
+    label = discounts.discount_label(spec.kind, spec.value, run.store.currency)
+    return discounts.reserve_code(
+        run.session,
+        run.store,
+        run.enrollment,
+        spec,
+        email=run.customer.email or "",
+        label=label,
+        looked_up=True,
+    )
+
+
+def _issue(run: Run, row: IssuedDiscount | None) -> IssuedDiscount | None:
+    """Create the committed code row in the store (a retry asks for the same code again).
+
+    The row was committed with the message, so no transaction is open across the store call:
+    it may take seconds (throttling) and may save refreshed credentials in a session of its
+    own, which on SQLite would wait on this one's write lock (BEGIN IMMEDIATE) until "database
+    is locked", failing every retry of the step.
+    """
+    if row is None:
+        return None
     config = run.configs.get(run.enrollment.recipe)
     connector = run.services.connector_for(run.store)
-    issued = discounts.issue(run.session, connector, config.row if config else None, existing)
+    issued = discounts.issue(run.session, connector, config.row if config else None, row)
     run.services.checkpoint("code_issued")
     return issued if issued.status == "issued" else None
 

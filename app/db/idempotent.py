@@ -8,7 +8,7 @@ without an IntegrityError rolling back the rest of the caller's transaction.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,3 +35,20 @@ def insert_once(
         .returning(table.c.id)
     )
     return session.execute(statement).first() is not None
+
+
+ModelT = TypeVar("ModelT", bound=Base)
+
+
+def insert_unless_taken(
+    session: Session, model: type[ModelT], values: Mapping[str, Any]
+) -> ModelT | None:
+    """Insert `values` as a `model` row and return it (in the session), or None when any of
+    the table's unique keys is already taken: one round trip, where a SAVEPOINT around an
+    INSERT that may raise IntegrityError takes three. The caller looks up who holds the key."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        raise NotImplementedError(f"insert_unless_taken does not support {dialect}")
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(**values).on_conflict_do_nothing().returning(model)
+    return session.scalars(statement).one_or_none()

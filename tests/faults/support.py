@@ -41,7 +41,8 @@ from tests.integration.engine_support import Engine, cart, customer_data
 from tests.integration.test_worker_process import worker_env
 from tests.sendgrid_support import API_KEY as SENDGRID_KEY
 from tests.sendgrid_support import RunningSandbox, running_sandbox
-from workers.queues import ALL_QUEUES, DEFAULT, JobQueues
+from workers.maintenance import queue_claims
+from workers.queues import ALL_QUEUES, DEFAULT, JobQueues, step_batch_id
 from workers.serializer import JobSerializer
 
 #: What a store needs before a recipe may send: a sender and a postal address. Quiet hours and
@@ -213,6 +214,16 @@ def claim_and_queue_all(stack: FaultStack) -> list[str]:
     for claim in claims:
         queues.enqueue_step(claim.enrollment_id, claim.step, claim.token)
     return [f"step-{claim.enrollment_id}-{claim.step}" for claim in claims]
+
+
+def claim_and_queue_batch(stack: FaultStack) -> str:
+    """What the clock's sweep does: claim every due step in one statement and queue one job
+    for the batch (`steps-<token>`); returns its id."""
+    with stack.database.session() as session:
+        claims = claim_due(session, utcnow())
+    assert claims
+    queue_claims(JobQueues(stack.redis), claims)
+    return step_batch_id(claims[0].token)
 
 
 # Recovery with the clock moved forward.

@@ -17,6 +17,7 @@ from tests.faults.support import (
     abandoned_carts_due_for_the_code_step,
     claim_and_queue,
     claim_and_queue_all,
+    claim_and_queue_batch,
     code_rows,
     release_retries,
     retry_wait,
@@ -115,3 +116,28 @@ def test_a_short_rate_limit_does_not_cut_the_backoff_of_later_errors(stack: Faul
     assert release_retries(stack.redis) == [job_id]
     run_steps(stack)
     assert_each_shopper_got_one_email_with_their_code(stack, [SHOPPER])
+
+
+def test_a_rate_limit_inside_a_claim_batch_delays_its_steps_by_what_sendgrid_asks(
+    stack: FaultStack,
+) -> None:
+    shoppers = [customer_data(number, first_name=f"S{number}") for number in (1, 2, 3)]
+    enrollment_ids = abandoned_carts_due_for_the_code_step(stack, shoppers)
+    claim_and_queue_batch(stack)
+    stack.sendgrid.control("POST", "/faults", json={"status": 429, "count": 1, "reset_in": 40})
+
+    run_steps(stack)
+
+    # The first step met the 429; it and the two after it wait, each as a job of its own, as
+    # long as SendGrid asked. The later two did not call SendGrid (nor the shop) meanwhile.
+    assert all(stack.emails(shopper.email) == [] for shopper in shoppers)
+    assert len(stack.shop_codes()) == 1
+    job_ids = sorted(f"step-{enrollment_id}-1" for enrollment_id in enrollment_ids)
+    for job_id in job_ids:
+        assert 30 <= retry_wait(stack.redis, job_id) <= 41
+    assert {row.state for row in _enrollments(stack)} == {"claimed"}
+
+    assert sorted(release_retries(stack.redis)) == job_ids
+    run_steps(stack)
+
+    assert_each_shopper_got_one_email_with_their_code(stack, shoppers)

@@ -15,14 +15,18 @@ import signal
 
 import pytest
 
+from app.db.models import Enrollment
 from tests.faults.support import (
     FORK,
     NO_FORK,
     FaultStack,
     abandon_dead_jobs,
     abandoned_cart_due_for_the_code_step,
+    abandoned_carts_due_for_the_code_step,
     assert_one_code_and_one_email,
     claim_and_queue,
+    claim_and_queue_batch,
+    code_rows,
     in_both_worker_modes,
     kill_process_tree,
     message_rows,
@@ -30,6 +34,7 @@ from tests.faults.support import (
     seconds_until_abandoned,
     wait_for,
 )
+from tests.integration.engine_support import customer_data
 from workers.queues import STEPS
 
 pytestmark = pytest.mark.slow
@@ -54,7 +59,7 @@ def recover(stack: FaultStack, job_id: str) -> None:
     [
         "claimed",  # the job holds the claim, nothing done yet
         "code_issued",  # the code exists in the shop, the email is not rendered
-        "rendered",  # the email is rendered and stored with its code, not sent
+        "rendered",  # the email is rendered with its code (not committed), not sent
         "provider_answered",  # SendGrid took the email, the worker dies before recording it
     ],
 )
@@ -95,3 +100,35 @@ def test_a_worker_killed_while_sendgrid_holds_the_request_sends_once(stack: Faul
     assert [m.status for m in message_rows(stack)] == ["sent", "sending"]
     recover(stack, job_id)
     assert_one_code_and_one_email(stack)
+
+
+@in_both_worker_modes
+@pytest.mark.parametrize("point", ["code_issued", "rendered", "provider_answered"])
+def test_a_worker_killed_inside_a_claim_batch_leaves_one_code_and_one_email_each(
+    stack: FaultStack, point: str
+) -> None:
+    shoppers = [customer_data(number, first_name=f"S{number}") for number in (1, 2, 3)]
+    abandoned_carts_due_for_the_code_step(stack, shoppers)
+    job_id = claim_and_queue_batch(stack)
+
+    # The batch's first step reaches the point and the worker dies there.
+    code, output = stack.run_worker("steps", kill_at=point)
+
+    assert code == -signal.SIGKILL, output
+    abandon_dead_jobs(stack.redis)
+    assert release_retries(stack.redis) == [job_id]  # RQ retries the whole batch
+    code, output = stack.run_worker("steps")
+    assert code == 0, output
+    codes = {row.id: row for row in code_rows(stack)}
+    assert len(codes) == 3 and {row.status for row in codes.values()} == {"issued"}
+    assert sorted(stack.shop_codes()) == sorted(row.code for row in codes.values())
+    for shopper in shoppers:
+        [email] = stack.emails(shopper.email)
+        [message] = [m for m in message_rows(stack) if m.step == 1 and m.to_email == shopper.email]
+        body = stack.sendgrid.control("GET", f"/messages/{email['sg_message_id']}").json()
+        assert codes[message.discount_id].code in body["html"]
+    statuses = sorted(m.status for m in message_rows(stack) if m.step == 1)
+    # Killed after SendGrid took the first one: never sent again, settled by SendGrid's events.
+    expected = ["sending", "sent", "sent"] if point == "provider_answered" else ["sent"] * 3
+    assert statuses == expected
+    assert {(row.state, row.step) for row in stack.rows(Enrollment)} == {("active", 2)}

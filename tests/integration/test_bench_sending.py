@@ -31,5 +31,8 @@ def test_sending_benchmark_sends_every_email(
     assert result["codes_issued"] == 12 and result["store_requests_per_code"] == 1.0
     assert result["sendgrid_requests_per_email"] == 1.0
     assert result["worker_forks_per_job"] is (fork == "1")
+    assert result["step_jobs"] == "batch"
+    assert set(result["cpu_ms_per_email"]) == {"workers", "database", "sandboxes_and_clock"}
+    assert result["cpu_ms_per_email"]["workers"] > 0
     for key in ("emails_per_s", "wall_s", "baseline_sender_emails_per_s", "ratio_to_baseline"):
         assert key in result

@@ -77,7 +77,7 @@ def test_the_router_and_the_clock_know_the_engine() -> None:
     } <= names
 
 
-def test_sweep_queues_one_job_per_due_step_and_the_worker_sends(runtime, due_step) -> None:
+def test_sweep_queues_a_job_per_claim_batch_and_the_worker_sends(runtime, due_step) -> None:
     connector, sender = due_step
     assert len(sender.sent) == 1
     assert maintenance.sweep_due_enrollments() == 1
@@ -85,7 +85,7 @@ def test_sweep_queues_one_job_per_due_step_and_the_worker_sends(runtime, due_ste
     queue = JobQueues(runtime.redis).queue(STEPS)
     [job_id] = queue.job_ids
     row = enrollment_row(runtime)
-    assert job_id == f"step-{row.id}-1"
+    assert job_id == f"steps-{row.claim_token}"
     work(runtime)
     assert len(sender.sent) == 2 and len(connector.codes) == 1
     assert enrollment_row(runtime).step == 2
