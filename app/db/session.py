@@ -32,10 +32,11 @@ class Database:
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         storable.install(self.sessionmaker)
         self.autocommit_sessionmaker = self.sessionmaker
+        self._autocommit_engine: Engine = self.engine
         if self.engine.dialect.name == "postgresql":
+            self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
             self.autocommit_sessionmaker = sessionmaker(
-                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
-                expire_on_commit=False,
+                self._autocommit_engine, expire_on_commit=False
             )
             storable.install(self.autocommit_sessionmaker)
         # A weak reference: a Database that is dropped (tests make many) is not kept alive.
@@ -57,6 +58,7 @@ class Database:
         )
         storable.install(database.sessionmaker)
         database.autocommit_sessionmaker = database.sessionmaker
+        database._autocommit_engine = connection.engine
         return database
 
     @property
@@ -73,6 +75,21 @@ class Database:
         test's transaction, a normal session). For one-statement writes such as storing a
         webhook: no BEGIN and COMMIT round trips around it. The caller closes it."""
         return self.autocommit_sessionmaker()
+
+    @contextmanager
+    def autocommit_connection(self) -> Iterator[Connection]:
+        """A Core connection whose every statement commits at once (PostgreSQL), returned to the
+        pool on exit. Elsewhere, and inside a test's transaction, a session's connection whose
+        transaction commits on success (rolled back on error).
+
+        For the webhook route's one INSERT: no ORM session is built around a single statement
+        (its setup, commit and close cost more CPU than executing the statement)."""
+        if self.autocommit_sessionmaker is self.sessionmaker:
+            with self.session_scope() as session:
+                yield session.connection()
+            return
+        with self._autocommit_engine.connect() as connection:
+            yield connection
 
     @contextmanager
     def session_scope(self) -> Iterator[Session]:
