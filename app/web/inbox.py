@@ -83,17 +83,9 @@ def _stored(
 
 
 def _stored_for_domain(*, body: bytes, **fields: Any) -> Accepted | None:
-    """`accept_store_event` on the request session's connection when the view already opened
-    one, else on a pooled autocommit connection (the Shopify route: the insert is the request's
-    only statement, so no ORM session is built around it)."""
-    text = body.decode("utf-8", errors="replace")
-    if has_request_session():
-        session = db_session()
-        accepted = accept_store_event(session.connection(), body=text, **fields)
-        session.commit()
-        return accepted
-    with runtime().db.autocommit_connection() as connection:
-        return accept_store_event(connection, body=text, **fields)
+    """`accept_store_event` on the process's database, in autocommit: the insert is the
+    request's only statement (no ORM session, no request session opened for it)."""
+    return accept_store_event(runtime().db, body=body.decode("utf-8", errors="replace"), **fields)
 
 
 def _queued(accepted: Accepted | None) -> ResponseReturnValue:
