@@ -70,18 +70,21 @@ def _app(bare: bool) -> Any:
         from bench.bare_app import app as bare_app
 
         return bare_app
-    os.environ.update(
-        SECRET_KEY=uuid.uuid4().hex,
-        ENCRYPTION_KEY=Fernet.generate_key().decode(),
-        APP_URL="https://nudge.bench.example",
-        SHOPIFY_API_KEY="bench-client-id",
-        SHOPIFY_API_SECRET=SHOPIFY_SECRET,
-        MAIL_BACKEND="smtp",
-        LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
-    )
     from app import create_app
+    from app.config import Settings
 
-    return create_app()
+    # The benchmark's own variables over the environment (which names the database and Redis).
+    variables = {
+        **os.environ,
+        "SECRET_KEY": uuid.uuid4().hex,
+        "ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "APP_URL": "https://nudge.bench.example",
+        "SHOPIFY_API_KEY": "bench-client-id",
+        "SHOPIFY_API_SECRET": SHOPIFY_SECRET,
+        "MAIL_BACKEND": "smtp",
+        "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+    }
+    return create_app(Settings.from_env(variables))
 
 
 def run(*, requests: int, bare: bool) -> dict[str, object]:
@@ -106,6 +109,8 @@ def run(*, requests: int, bare: bool) -> dict[str, object]:
         for _chunk in app(environ, start_response):
             pass
     cpu = time.process_time() - started
+    if not bare:
+        app.extensions["nudge"].db.dispose()
     return {
         "app": "bare Flask" if bare else "Nudge",
         "requests": requests,
