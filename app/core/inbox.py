@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     Executable,
     String,
     Table,
@@ -34,6 +35,9 @@ from app.core.ports import ConnectorError
 from app.db.base import utcnow
 from app.db.models import InboundEvent, Store
 from app.db.storable import clean_text
+
+if typing.TYPE_CHECKING:
+    from app.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +106,7 @@ def accept_event(
 
 
 def accept_store_event(
-    session: Session,
+    database: Database,
     *,
     platform: str,
     domain: str,
@@ -114,23 +118,24 @@ def accept_store_event(
     """`accept_event` for the store of `platform` at `domain`; None when there is no such store.
 
     The store is looked up inside the INSERT (INSERT ... SELECT FROM stores), so a new event
-    costs one statement: a webhook's only round trip to the database when run in autocommit.
-    Only a duplicate or an unknown shop needs the second look.
+    costs one statement, run in autocommit (`Database.autocommit_scalar`: on PostgreSQL straight
+    on the driver): a webhook's only round trip to the database. Only a duplicate or an unknown
+    shop needs the second look. Committed on return.
     """
     stored = _stored_values(platform, external_id, topic, body, headers)
     params = {**stored, "key_prefix": f"inbound:{platform}:", "domain": domain}
     params["key_suffix"] = ":" + _keyed_id(external_id)
-    dialect = session.get_bind().dialect.name
-    new_id = session.connection().execute(_store_insert(dialect), params).scalar_one_or_none()
+    new_id = database.autocommit_scalar(_store_insert(database.dialect), params)
     if new_id is not None:
         return Accepted(event_id=new_id, created=True)
-    store_id = session.execute(
-        select(Store.id).where(Store.platform == platform, Store.domain == domain)
-    ).scalar_one_or_none()
-    if store_id is None:
-        return None
-    key = dedupe_key(platform, store_id, external_id)
-    return Accepted(event_id=_existing_id(session, key), created=False)
+    with database.autocommit_connection() as connection:
+        store_id = connection.execute(
+            select(Store.id).where(Store.platform == platform, Store.domain == domain)
+        ).scalar_one_or_none()
+        if store_id is None:
+            return None
+        key = dedupe_key(platform, store_id, external_id)
+        return Accepted(event_id=_existing_id(connection, key), created=False)
 
 
 @functools.cache
@@ -182,7 +187,7 @@ def _insert(session: Session) -> Callable[..., Any]:
     return postgresql.insert if postgres else sqlite.insert
 
 
-def _existing_id(session: Session, key: str) -> int:
+def _existing_id(session: Session | Connection, key: str) -> int:
     existing: int = session.execute(
         select(InboundEvent.id).where(InboundEvent.dedupe_key == key)
     ).scalar_one()

@@ -11,16 +11,17 @@ import functools
 import os
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Executable, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import storable
 from app.db.base import Base
+from app.db.driver_statement import DriverStatement
 
 
 class Database:
@@ -32,10 +33,12 @@ class Database:
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         storable.install(self.sessionmaker)
         self.autocommit_sessionmaker = self.sessionmaker
+        self._autocommit_engine: Engine = self.engine
+        self._driver_statements: dict[Executable, DriverStatement] = {}
         if self.engine.dialect.name == "postgresql":
+            self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
             self.autocommit_sessionmaker = sessionmaker(
-                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
-                expire_on_commit=False,
+                self._autocommit_engine, expire_on_commit=False
             )
             storable.install(self.autocommit_sessionmaker)
         # A weak reference: a Database that is dropped (tests make many) is not kept alive.
@@ -57,6 +60,8 @@ class Database:
         )
         storable.install(database.sessionmaker)
         database.autocommit_sessionmaker = database.sessionmaker
+        database._autocommit_engine = connection.engine
+        database._driver_statements = {}
         return database
 
     @property
@@ -73,6 +78,35 @@ class Database:
         test's transaction, a normal session). For one-statement writes such as storing a
         webhook: no BEGIN and COMMIT round trips around it. The caller closes it."""
         return self.autocommit_sessionmaker()
+
+    def autocommit_scalar(self, statement: Executable, params: Mapping[str, Any]) -> Any:
+        """Run one statement in autocommit and return the first column of its first row (None
+        when it returns none). On PostgreSQL straight on the driver (`DriverStatement`: the
+        webhook route's insert); elsewhere, and inside a test's transaction, on
+        `autocommit_connection`. `statement` is compiled once: pass one built once."""
+        if self._autocommit_engine is self.engine:
+            with self.autocommit_connection() as connection:
+                return connection.execute(statement, params).scalar()
+        driver_statement = self._driver_statements.get(statement)
+        if driver_statement is None:
+            driver_statement = DriverStatement(self.engine, statement)
+            self._driver_statements[statement] = driver_statement
+        return driver_statement.scalar(params)
+
+    @contextmanager
+    def autocommit_connection(self) -> Iterator[Connection]:
+        """A Core connection whose every statement commits at once (PostgreSQL), returned to the
+        pool on exit. Elsewhere, and inside a test's transaction, a session's connection whose
+        transaction commits on success (rolled back on error).
+
+        For the webhook route's one INSERT: no ORM session is built around a single statement
+        (its setup, commit and close cost more CPU than executing the statement)."""
+        if self._autocommit_engine is self.engine:
+            with self.session_scope() as session:
+                yield session.connection()
+            return
+        with self._autocommit_engine.connect() as connection:
+            yield connection
 
     @contextmanager
     def session_scope(self) -> Iterator[Session]:

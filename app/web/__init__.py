@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
     """The single list of blueprints."""
     from app.web import (
         admin,
+        cookie_session,
         errors,
         health,
         page_headers,
@@ -31,6 +32,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(woocommerce_webhooks.bp)
     app.register_blueprint(tracking.bp)
     admin.init_app(app)
+    cookie_session.init_app(app)
     errors.init_app(app)
     refusals.init_app(app)
     page_headers.init_app(app)

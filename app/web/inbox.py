@@ -56,8 +56,7 @@ def accept_store_webhook(
 ) -> ResponseReturnValue:
     """`accept_webhook` for the store of `platform` at `domain`, found in the same statement;
     404 when there is no such store."""
-    accepted = _stored(
-        accept_store_event,
+    accepted = _stored_for_domain(
         platform=platform,
         domain=domain,
         external_id=external_id,
@@ -73,7 +72,7 @@ def _stored(
 ) -> Accepted | None:
     """Run `accept` and commit, in the request's own session when the view already opened one
     (one connection per request, its transaction the one committed), else in a fresh
-    autocommit session (the Shopify route: the insert is the request's only statement)."""
+    autocommit session."""
     scope = (
         nullcontext(db_session()) if has_request_session() else runtime().db.autocommit_session()
     )
@@ -81,6 +80,12 @@ def _stored(
         accepted = accept(session, body=body.decode("utf-8", errors="replace"), **fields)
         session.commit()
     return accepted
+
+
+def _stored_for_domain(*, body: bytes, **fields: Any) -> Accepted | None:
+    """`accept_store_event` on the process's database, in autocommit: the insert is the
+    request's only statement (no ORM session, no request session opened for it)."""
+    return accept_store_event(runtime().db, body=body.decode("utf-8", errors="replace"), **fields)
 
 
 def _queued(accepted: Accepted | None) -> ResponseReturnValue:
