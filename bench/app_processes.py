@@ -174,7 +174,10 @@ def rss_mb(pid: int) -> float:
 
 
 def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) used so far by a process and its live children."""
+    """CPU time (user + system) used so far by a process and its children, live or reaped.
+
+    Reaped children count through the process's cutime/cstime: a forking worker's work horse
+    that finished between two samples would otherwise vanish from the difference."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0
     for candidate in [pid, *_children(pid)]:
@@ -182,7 +185,8 @@ def cpu_seconds(pid: int) -> float:
             fields = Path(f"/proc/{candidate}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        # utime, stime, cutime, cstime: fields 14-17 of proc(5)'s /proc/PID/stat.
+        total += sum(int(value) for value in fields[11:15])
     return total / ticks
 
 

@@ -11,12 +11,12 @@ baseline in the same run: `SendGridSender.send` of already rendered emails, one 
 from one process (what the provider round trip alone allows).
 
 Needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL): the workers are separate processes. The
-database used is `<name>_send`, recreated each run; the `steps` queue of REDIS_URL is emptied
-first, so give the benchmark a Redis database of its own. Sizes: BENCH_EMAILS (10,000),
-BENCH_WORKERS (2), BENCH_SENDING_PLATFORM (woocommerce | shopify), BENCH_WORKER_FORK (0, the
-default: `--no-fork`, as the Procfile runs them; 1: RQ's forking Worker), BENCH_STEP_JOBS
-(batch, the default: one job per claim batch, as the clock queues them; single: one job per
-step, for comparison).
+database used is `<name>_send`, created for the run and dropped after it; the `steps` queue of
+REDIS_URL is emptied first, so give the benchmark a Redis database of its own. Sizes:
+BENCH_EMAILS (10,000), BENCH_WORKERS (2), BENCH_SENDING_PLATFORM (woocommerce | shopify),
+BENCH_WORKER_FORK (0, the default: `--no-fork`, as the Procfile runs them; 1: RQ's forking
+Worker), BENCH_STEP_JOBS (batch, the default: one job per claim batch, as the clock queues them;
+single: one job per step, for comparison).
 """
 
 from __future__ import annotations
@@ -76,6 +76,13 @@ def run() -> dict[str, object]:
         return {"skipped": "needs PostgreSQL and Redis: set DATABASE_URL and REDIS_URL"}
     emails, workers, platform = _sizes()
     url = _fresh_database(database_url)
+    try:
+        return _run(url, redis_url, emails, workers, platform)
+    finally:
+        _drop_database(url)
+
+
+def _run(url: str, redis_url: str, emails: int, workers: int, platform: str) -> dict[str, object]:
     with sending_setup.sandboxes(platform) as world:
         environment = sending_setup.worker_environment(world, url, redis_url)
         runtime = Runtime(Settings.from_env({**os.environ, **environment}))
@@ -130,6 +137,14 @@ def run() -> dict[str, object]:
         "baseline_sender_emails_per_s": round(baseline, 1),
         "ratio_to_baseline": round(rate / baseline, 3) if baseline else None,
     }
+
+
+def _drop_database(url: str) -> None:
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _fresh_database(database_url: str) -> str:
