@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from rq.job import Job, JobStatus
 
-from app.core.inbox import count_stalled_untried_events, stalled_event_ids
+from app.core.inbox import stalled_events
 from app.core.messaging.engagement import purge_processed_events
 from app.core.retention import (
     prune_inbound_bodies,
@@ -17,7 +17,7 @@ from app.core.retention import (
 )
 from app.core.scheduling import Claim, StaleClaim, claim_due, release_claim, stale_claims
 from app.db.base import utcnow
-from workers.queues import JobQueues, QueueUnavailable, step_batch_id
+from workers.queues import JobQueues, QueueUnavailable, batch_steps, step_batch_id
 from workers.runtime import current, job, queues
 
 log = logging.getLogger(__name__)
@@ -41,13 +41,13 @@ def requeue_stalled_events() -> int:
     for those never tried, their own retrying job for those that failed before. Returns how
     many were handed over."""
     with current().db.session() as session:
-        untried = count_stalled_untried_events(session, older_than=STALL_AFTER)
-        event_ids = stalled_event_ids(session, older_than=STALL_AFTER)
+        stalled = stalled_events(session, older_than=STALL_AFTER)
+    untried = sum(1 for _event_id, attempts in stalled if attempts == 0)
     job_queues = queues()
     if untried:
         job_queues.wake_inbound_drain()
     requeued = untried
-    for event_id in event_ids:
+    for event_id in (event_id for event_id, attempts in stalled if attempts > 0):
         existing = Job.fetch_many([f"inbound-{event_id}"], connection=job_queues.connection)[0]
         if existing is not None and existing.get_status(refresh=False) not in _FINISHED:
             continue  # still waiting or running
@@ -127,8 +127,8 @@ def _job_still_owns(claim: StaleClaim, now: datetime) -> bool:
     batch = job_queues.fetch(step_batch_id(claim.token))
     if batch is None or batch.get_status(refresh=False) in _FINISHED or not young:
         return False
-    listed = str(batch.args[1]).split(",") if len(batch.args) > 1 else []
-    return f"{claim.enrollment_id}:{claim.step}" in listed
+    listed = batch_steps(str(batch.args[1])) if len(batch.args) > 1 else []
+    return (claim.enrollment_id, claim.step) in listed
 
 
 @job

@@ -75,6 +75,13 @@ def step_batch_id(claim_token: str) -> str:
     return f"steps-{claim_token}"
 
 
+def batch_steps(listed: str) -> list[tuple[int, int]]:
+    """The (enrollment id, step) pairs of a batch job's `steps` argument, as
+    `JobQueues.enqueue_step_batch` wrote them ("<enrollment>:<step>,...")."""
+    pairs = (item.split(":") for item in listed.split(",") if item)
+    return [(int(enrollment_id), int(step)) for enrollment_id, step in pairs]
+
+
 class QueueUnavailable(RuntimeError):
     """Redis did not take the job; the database still holds the work for the sweep."""
 

@@ -21,7 +21,7 @@ from app.db.base import utcnow
 from app.db.models import Store
 from app.runtime import Runtime
 from workers import services
-from workers.queues import STEP_BATCH_BUDGET, STEP_RETRY
+from workers.queues import STEP_BATCH_BUDGET, STEP_RETRY, batch_steps
 from workers.runtime import current, job, queues
 
 log = logging.getLogger(__name__)
@@ -31,20 +31,13 @@ log = logging.getLogger(__name__)
 def run_step(enrollment_id: int, claim_token: str) -> str:
     """Run the step an enrollment was claimed for; returns what happened (sent, deferred, ...)."""
     runtime = current()
-    opened: list[StoreConnector] = []
-
-    def connector_for(store: Store) -> StoreConnector:
-        connector = services.store_connector(store, runtime)
-        opened.append(connector)
-        return connector
-
-    step_services = replace(services.step_services(runtime), connector_for=connector_for)
+    connectors = _Connectors(runtime)
+    step_services = replace(services.step_services(runtime), connector_for=connectors.get)
     try:
         with runtime.db.session() as session:
             result = engine.run_step(session, enrollment_id, claim_token, step_services)
     finally:
-        for connector in opened:
-            services.close_connector(connector)
+        connectors.close()
     log.info("enrollment %s: %s %s", enrollment_id, result.outcome, result.detail)
     return result.outcome
 
@@ -66,7 +59,7 @@ def run_steps(claim_token: str, steps: str) -> dict[str, int]:
     asked for. A permanent refusal leaves the claim to the reaper, as a failed step job does.
     """
     runtime = current()
-    pending = _parse_steps(steps)
+    pending = batch_steps(steps)
     outcomes: Counter[str] = Counter()
     started = time.monotonic()
     connectors = _Connectors(runtime)
@@ -117,11 +110,6 @@ def _after_failure(error: Exception, enrollment_id: int, step: int, claim_token:
     return "handed_off"
 
 
-def _parse_steps(steps: str) -> list[tuple[int, int]]:
-    pairs = (item.split(":") for item in steps.split(",") if item)
-    return [(int(enrollment_id), int(step)) for enrollment_id, step in pairs]
-
-
 def _first_retry_wait() -> int:
     intervals = STEP_RETRY.intervals
     return int(intervals[0]) if intervals else 10
@@ -143,7 +131,8 @@ def _rolled_back(session: Session) -> None:
 
 
 class _Connectors:
-    """One connector per store for a batch, closed at its end."""
+    """One connector per store for a step job or a batch, all closed at its end (a --no-fork
+    worker lives for many jobs: an open connector would keep its pooled sockets)."""
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime

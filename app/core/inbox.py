@@ -23,7 +23,6 @@ from sqlalchemy import (
     Table,
     bindparam,
     cast,
-    func,
     select,
     type_coerce,
     update,
@@ -278,38 +277,17 @@ def reset_for_replay(session: Session, event_id: int) -> InboundEvent | None:
     return event
 
 
-def stalled_event_ids(session: Session, *, older_than: timedelta, limit: int = 1000) -> list[int]:
-    """Events that failed before and are still not processed after a while (their retrying
-    job was lost with Redis, or its worker died)."""
+def stalled_events(
+    session: Session, *, older_than: timedelta, limit: int = 1000
+) -> list[tuple[int, int]]:
+    """(id, attempts) of events still `received` after a while, oldest first: never tried
+    (Redis was down when they arrived, or no drain ran) or failed before (their retrying job was
+    lost with Redis, or its worker died)."""
     cutoff: datetime = utcnow() - older_than
     rows = session.execute(
-        select(InboundEvent.id)
-        .where(
-            InboundEvent.status == "received",
-            InboundEvent.received_at < cutoff,
-            InboundEvent.attempts > 0,
-        )
+        select(InboundEvent.id, InboundEvent.attempts)
+        .where(InboundEvent.status == "received", InboundEvent.received_at < cutoff)
         .order_by(InboundEvent.received_at)
         .limit(limit)
     )
-    return list(rows.scalars())
-
-
-def count_stalled_untried_events(
-    session: Session, *, older_than: timedelta, limit: int = 1000
-) -> int:
-    """How many events never tried have waited this long (Redis was down when they arrived, or
-    no drain was running), counting up to `limit`: if any, a drain must be started."""
-    cutoff: datetime = utcnow() - older_than
-    waiting = (
-        select(InboundEvent.id)
-        .where(
-            InboundEvent.status == "received",
-            InboundEvent.received_at < cutoff,
-            InboundEvent.attempts == 0,
-        )
-        .limit(limit)
-        .subquery()
-    )
-    counted: int = session.execute(select(func.count()).select_from(waiting)).scalar_one()
-    return counted
+    return [(event_id, attempts) for event_id, attempts in rows]
