@@ -56,12 +56,15 @@ def accept_store_webhook(
 ) -> ResponseReturnValue:
     """`accept_webhook` for the store of `platform` at `domain`, found in the same statement;
     404 when there is no such store."""
-    accepted = _stored_for_domain(
+    # Autocommit on the process's database: the insert is the request's only statement (no ORM
+    # session, no request session opened for it).
+    accepted = accept_store_event(
+        runtime().db,
         platform=platform,
         domain=domain,
         external_id=external_id,
         topic=topic,
-        body=body,
+        body=body.decode("utf-8", errors="replace"),
         headers=headers,
     )
     return _queued(accepted)
@@ -80,12 +83,6 @@ def _stored(
         accepted = accept(session, body=body.decode("utf-8", errors="replace"), **fields)
         session.commit()
     return accepted
-
-
-def _stored_for_domain(*, body: bytes, **fields: Any) -> Accepted | None:
-    """`accept_store_event` on the process's database, in autocommit: the insert is the
-    request's only statement (no ORM session, no request session opened for it)."""
-    return accept_store_event(runtime().db, body=body.decode("utf-8", errors="replace"), **fields)
 
 
 def _queued(accepted: Accepted | None) -> ResponseReturnValue:
