@@ -16,6 +16,7 @@ from app.core.inbox import claim_next_event, process_claimed_event, process_even
 from app.core.ports import ConnectorError
 from workers.handlers import handle_inbound_event
 from workers.maintenance import sweep_due_enrollments
+from workers.queues import QueueUnavailable
 from workers.runtime import current, job, queues
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,10 @@ def _process_next() -> bool | None:
 def _hand_over_failure(event_id: int, error: Exception) -> None:
     if isinstance(error, ConnectorError) and error.retryable:
         log.warning("inbound event %s failed, will retry: %s", event_id, error)
-        queues().enqueue_inbound_event(event_id)
+        try:
+            queues().enqueue_inbound_event(event_id)
+        except QueueUnavailable:
+            # Recorded as tried and still received: the clock's sweep requeues it.
+            log.warning("inbound event %s: retry not queued (Redis unavailable)", event_id)
     else:
         log.exception("inbound event %s failed", event_id, exc_info=error)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 import connectors
-from app.core.inbox import accept_event
+from app.core.inbox import accept_event, stalled_events
 from app.core.ports import Transient
 from app.db import Database
 from app.db.models import Customer, InboundEvent
@@ -17,7 +17,7 @@ from app.runtime import Runtime
 from tests.factories import make_store
 from workers import events, maintenance
 from workers import runtime as worker_runtime
-from workers.queues import INBOUND, INBOUND_WAKE_KEY, JobQueues
+from workers.queues import INBOUND, INBOUND_WAKE_KEY, JobQueues, QueueUnavailable
 
 
 @pytest.fixture(autouse=True)
@@ -191,3 +191,33 @@ def test_two_drains_side_by_side_process_each_event_once(
         customers = session.execute(select(func.count()).select_from(Customer)).scalar_one()
     assert rows == [("done", 1, 120)]
     assert customers == 120
+
+
+def test_a_retry_redis_refuses_is_left_to_the_sweep_and_the_drain_goes_on(
+    runtime, session, monkeypatch
+) -> None:
+    store = make_store(session)
+    session.commit()
+    ids = store_events(runtime.db, store.id, 2)
+    real_handler = events.handle_inbound_event
+
+    def flaky(handler_session, event) -> None:
+        if event.id == ids[0]:
+            raise Transient("platform timed out")
+        real_handler(handler_session, event)
+
+    def refuse(self, event_id: int) -> None:
+        raise QueueUnavailable("redis is down")
+
+    monkeypatch.setattr(events, "handle_inbound_event", flaky)
+    monkeypatch.setattr(JobQueues, "enqueue_inbound_event", refuse)
+    assert events.drain_inbound_events() == 2
+    rows = dict(
+        session.execute(
+            select(InboundEvent.id, InboundEvent.status).where(InboundEvent.id.in_(ids))
+        ).all()
+    )
+    assert rows == {ids[0]: "received", ids[1]: "done"}
+    # Tried once and still received: the sweep hands it to its own job.
+    stalled = stalled_events(session, older_than=maintenance.timedelta(0))
+    assert [event_id for event_id, attempts in stalled if attempts] == [ids[0]]
