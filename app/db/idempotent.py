@@ -7,7 +7,7 @@ without an IntegrityError rolling back the rest of the caller's transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table
@@ -21,13 +21,9 @@ def insert_once(
     session: Session, model: type[Base], values: Mapping[str, Any], unique: Sequence[str]
 ) -> bool:
     """Insert `values` unless a row with the same `unique` columns exists; True if inserted."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    if dialect not in ("postgresql", "sqlite"):
-        raise NotImplementedError(f"insert_once does not support {dialect}")
     table = cast(Table, model.__table__)
     statement = (
-        insert(table)
+        _insert_for(session)(table)
         .values(**values)
         .on_conflict_do_nothing(index_elements=list(unique))
         # RETURNING tells inserted from skipped on both databases (rowcount is not reliable
@@ -46,9 +42,17 @@ def insert_unless_taken(
     """Insert `values` as a `model` row and return it (in the session), or None when any of
     the table's unique keys is already taken: one round trip, where a SAVEPOINT around an
     INSERT that may raise IntegrityError takes three. The caller looks up who holds the key."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):
-        raise NotImplementedError(f"insert_unless_taken does not support {dialect}")
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).values(**values).on_conflict_do_nothing().returning(model)
+    statement = (
+        _insert_for(session)(model).values(**values).on_conflict_do_nothing().returning(model)
+    )
     return session.scalars(statement).one_or_none()
+
+
+def _insert_for(session: Session) -> Callable[..., Any]:
+    """The dialect's INSERT (the one with ON CONFLICT) for the session's database."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"INSERT ... ON CONFLICT is not supported on {dialect}")
