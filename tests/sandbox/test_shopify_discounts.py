@@ -198,7 +198,9 @@ def test_251_codes_are_refused_before_anything_happens(shop: Shop) -> None:
 
 
 def test_bulk_add_is_asynchronous_and_reports_each_code() -> None:
-    with running_sandbox(bulk_job_delay=0.3) as sandbox:
+    # Long enough that the early looks below come before the job finishes on a busy machine
+    # (0.3 s was not: three requests took longer in CI).
+    with running_sandbox(bulk_job_delay=2.0) as sandbox:
         shop = Shop(sandbox)
         discount_id = shop.create(code="AC-SEED")["codeDiscountNode"]["id"]
         codes = [{"code": f"AC-{index}"} for index in range(248)]
@@ -217,8 +219,15 @@ def test_bulk_add_is_asynchronous_and_reports_each_code() -> None:
         early = shop.ask(BULK_STATUS, id=creation["id"])["data"]["discountRedeemCodeBulkCreation"]
         assert early["done"] is False
         assert shop.ask(BY_CODE, code="AC-1")["data"]["codeDiscountNodeByCode"] is None
-        time.sleep(0.35)
-        status = shop.ask(BULK_STATUS, id=creation["id"])["data"]["discountRedeemCodeBulkCreation"]
+        time.sleep(2.1)
+        deadline = time.monotonic() + 15
+        while True:
+            status = shop.ask(BULK_STATUS, id=creation["id"])["data"][
+                "discountRedeemCodeBulkCreation"
+            ]
+            if status["done"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)  # a status query with its codes costs points: no faster
     assert (status["done"], status["importedCount"], status["failedCount"]) == (True, 248, 2)
     failed = {n["code"]: n["errors"][0]["message"] for n in status["codes"]["nodes"] if n["errors"]}
     assert failed == {
